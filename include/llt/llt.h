@@ -1,0 +1,11 @@
+/* llt/llt.h: every libllt module.  Including the module headers one by
+ * one compiles less. */
+#ifndef LLT_LLT_H
+#define LLT_LLT_H
+
+#include <llt/common.h>
+#include <llt/version.h>
+#include <llt/cpu.h>
+#include <llt/clock.h>
+
+#endif /* LLT_LLT_H */

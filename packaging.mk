@@ -1,0 +1,1 @@
+## debian/ and rpm/: distribution packaging, shipped in the tarball.

@@ -1,0 +1,1 @@
+## tests/bench/: benchmarks, built and run by `make bench`, never by check.

@@ -1,0 +1,1 @@
+## tests/: Check suites, one program per module, run by `make check`.

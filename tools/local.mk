@@ -1,0 +1,4 @@
+## tools/: programs built on the library.
+bin_PROGRAMS += tools/llt-clockcal
+tools_llt_clockcal_SOURCES = tools/llt-clockcal.c
+tools_llt_clockcal_LDADD = lib/libllt.la -lm
