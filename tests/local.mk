@@ -1,1 +1,46 @@
 ## tests/: Check suites, one program per module, run by `make check`.
+## Programs that need something absent (two CPUs, an invariant counter)
+## print why and exit 77 (skipped).
+
+TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+TEST_LDADD = lib/libllt.la $(CHECK_LIBS) -lm
+
+if HAVE_CHECK
+check_PROGRAMS += \
+	tests/check_cpu \
+	tests/check_cpu_pin \
+	tests/check_clock \
+	tests/check_clock_counter
+TESTS += \
+	tests/check_cpu \
+	tests/check_cpu_pin \
+	tests/check_clock \
+	tests/check_clock_counter
+else
+check-local: no-check-framework
+no-check-framework:
+	@echo "make check needs the Check unit-test framework >= 0.11 (Debian: apt-get install check)," >&2
+	@echo "then re-run configure." >&2
+	@exit 1
+endif
+
+tests_check_cpu_SOURCES = tests/check_cpu.c tests/testutil.h
+tests_check_cpu_CFLAGS = $(TEST_CFLAGS)
+tests_check_cpu_LDADD = $(TEST_LDADD)
+tests_check_cpu_pin_SOURCES = tests/check_cpu_pin.c tests/testutil.h
+tests_check_cpu_pin_CFLAGS = $(TEST_CFLAGS)
+tests_check_cpu_pin_LDADD = $(TEST_LDADD)
+tests_check_clock_SOURCES = tests/check_clock.c tests/testutil.h
+tests_check_clock_CFLAGS = $(TEST_CFLAGS)
+tests_check_clock_LDADD = $(TEST_LDADD)
+tests_check_clock_counter_SOURCES = tests/check_clock_counter.c tests/testutil.h
+tests_check_clock_counter_CFLAGS = $(TEST_CFLAGS)
+tests_check_clock_counter_LDADD = $(TEST_LDADD)
+
+# Every public header compiles on its own as C11 and as C++, and the
+# private bodies in llt/bits/ refuse to be included directly.
+TESTS += tests/check_headers.sh
+EXTRA_DIST += tests/check_headers.sh
+TESTS_ENVIRONMENT = \
+	CC='$(CC)' CXX='$(CXX)' top_builddir='$(top_builddir)' top_srcdir='$(top_srcdir)'; \
+	export CC CXX top_builddir top_srcdir;

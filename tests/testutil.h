@@ -1,0 +1,83 @@
+/* Helpers shared by the Check suites. */
+#ifndef LLT_TESTUTIL_H
+#define LLT_TESTUTIL_H
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Automake's harness: 77 = skipped, 99 = hard error. */
+#define LLT_TEST_SKIP 77
+
+static inline void llt_test_skip(const char *why)
+{
+	printf("SKIP: %s\n", why);
+	exit(LLT_TEST_SKIP);
+}
+
+/* Scale iteration counts down under sanitizers and valgrind
+ * (LLT_TEST_SCALE=0.1 runs a tenth). */
+static inline double llt_test_scale(void)
+{
+	const char *s = getenv("LLT_TEST_SCALE");
+	double v = s ? atof(s) : 1.0;
+	return v > 0 ? v : 1.0;
+}
+
+static inline int llt_test_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+/* Cases that need a fresh process (the clock chooses its source once per
+ * process) re-execute the test program: `prog --child NAME` runs the
+ * function of that name from the program's table and exits with its
+ * result.  env is a NULL-terminated list of "NAME=value" or "NAME" (unset). */
+struct llt_test_child {
+	const char *name;
+	int (*fn)(void);
+};
+
+static inline int llt_test_child_main(int argc, char **argv, const struct llt_test_child *table)
+{
+	if (argc != 3 || strcmp(argv[1], "--child") != 0)
+		return -1;
+	for (; table->name; table++)
+		if (!strcmp(table->name, argv[2]))
+			return table->fn();
+	return 98;
+}
+
+static inline void llt_test_in_child(const char *name, const char *const *env)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		for (; env && *env; env++) {
+			const char *eq = strchr(*env, '=');
+			if (eq) {
+				char var[64];
+				snprintf(var, sizeof var, "%.*s", (int)(eq - *env), *env);
+				setenv(var, eq + 1, 1);
+			} else {
+				unsetenv(*env);
+			}
+		}
+		execl("/proc/self/exe", "llt-test-child", "--child", name, (char *)NULL);
+		_exit(97);
+	}
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st), "child %s died with signal %d", name, WTERMSIG(st));
+	ck_assert_msg(WEXITSTATUS(st) == 0, "child %s: check %d failed", name, WEXITSTATUS(st));
+}
+
+#endif
