@@ -14,6 +14,8 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
@@ -347,10 +349,11 @@ int llt_clock_check_sync(unsigned duration_ms, struct llt_clock_sync *out)
 	pthread_t th[MAX_SYNC_CPUS];
 	int started = 0;
 	for (int i = 0; i < k; i++) {
-		args[i].w = &w;
-		args[i].cpu = cpus[(long)i * n / k];
-		args[i].pinned = false;
-		if (pthread_create(&th[started], NULL, warp_thread, &args[i]) == 0)
+		/* args[started] belongs to th[started], whatever fails. */
+		args[started].w = &w;
+		args[started].cpu = cpus[(long)i * n / k];
+		args[started].pinned = false;
+		if (pthread_create(&th[started], NULL, warp_thread, &args[started]) == 0)
 			started++;
 	}
 	while (atomic_load_explicit(&w.started, memory_order_acquire) < started)
@@ -377,30 +380,68 @@ const char *llt_clock_cal_default_path(void)
 	return LLT_CLOCK_FILE_DEFAULT;
 }
 
+/* The file is read and written in the C locale, whatever the program's
+ * LC_NUMERIC says ("2596120345.123", never "2596120345,123"). */
+static locale_t c_loc;
+static pthread_once_t c_loc_once = PTHREAD_ONCE_INIT;
+
+static void c_locale_init(void)
+{
+	c_loc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
+/* Switch this thread to the C numeric locale; returns the previous one
+ * for restore_locale(), or 0 if no C locale could be made. */
+static locale_t use_c_locale(void)
+{
+	pthread_once(&c_loc_once, c_locale_init);
+	return c_loc ? uselocale(c_loc) : (locale_t)0;
+}
+
+static void restore_locale(locale_t old)
+{
+	if (old)
+		uselocale(old);
+}
 int llt_clock_cal_save(const struct llt_clock_cal *cal, const char *path)
 {
 	if (!cal || !path || !*path || !(cal->hz > 1e3 && cal->hz < 1e12) ||
 	    !(cal->ppm_error >= 0 && isfinite(cal->ppm_error)))
 		return -EINVAL;
+	/* Write a unique temporary file beside the target, sync it, then
+	 * rename: a reader sees the old file or the whole new one. */
+	static _Atomic unsigned serial;
 	size_t len = strlen(path);
-	char *tmp = malloc(len + 16);
+	char *tmp = malloc(len + 40);
 	if (!tmp)
 		return -ENOMEM;
-	snprintf(tmp, len + 16, "%s.tmp%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "we");
+	snprintf(tmp, len + 40, "%s.tmp.%ld.%u", path, (long)getpid(),
+		 atomic_fetch_add_explicit(&serial, 1, memory_order_relaxed));
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!f) {
 		int err = errno;
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
 		free(tmp);
 		return -err;
 	}
 	char cpu[sizeof cal->cpu];
-	snprintf(cpu, sizeof cpu, "%s", cal->cpu);
+	snprintf(cpu, sizeof cpu, "%.*s", (int)sizeof cal->cpu - 1, cal->cpu);
 	cpu[strcspn(cpu, "\n")] = '\0';
+	locale_t old = use_c_locale();
 	fprintf(f, "# libllt clock calibration, written by llt_clock_cal_save(3)\n"
 		   "version 1\nhz %.3f\nppm_error %.4f\nduration_ns %llu\nrealtime_sec %lld\ncpu %s\n",
 		cal->hz, cal->ppm_error, (unsigned long long)cal->duration_ns,
 		(long long)cal->realtime_sec, cpu);
-	int err = ferror(f) ? EIO : 0;
+	restore_locale(old);
+	int err = 0;
+	if (fflush(f) != 0 || ferror(f))
+		err = errno ? errno : EIO;
+	if (!err && fsync(fileno(f)) != 0)
+		err = errno;
 	if (fclose(f) != 0 && !err)
 		err = errno;
 	if (!err && rename(tmp, path) != 0)
@@ -422,6 +463,7 @@ int llt_clock_cal_load(const char *path, struct llt_clock_cal *out)
 	memset(&cal, 0, sizeof cal);
 	char line[256];
 	int version = 0, have_hz = 0, bad = 0;
+	locale_t old = use_c_locale();
 	while (fgets(line, sizeof line, f)) {
 		if (!strchr(line, '\n') && !feof(f)) {
 			bad = 1;
@@ -437,6 +479,13 @@ int llt_clock_cal_load(const char *path, struct llt_clock_cal *out)
 		}
 		*val++ = '\0';
 		char *end;
+		/* Every number starts with a digit: no empty, signed or
+		 * space-padded values. */
+		bool numeric = strcmp(line, "cpu") != 0;
+		if (numeric && !(val[0] >= '0' && val[0] <= '9')) {
+			bad = 1;
+			break;
+		}
 		if (!strcmp(line, "version")) {
 			version = (int)strtol(val, &end, 10);
 			bad |= *end != '\0';
@@ -459,6 +508,9 @@ int llt_clock_cal_load(const char *path, struct llt_clock_cal *out)
 		if (bad)
 			break;
 	}
+	restore_locale(old);
+	if (ferror(f))
+		bad = 1;
 	fclose(f);
 	if (bad || version != 1 || !have_hz || !(cal.hz > 1e3 && cal.hz < 1e12) ||
 	    !(cal.ppm_error >= 0 && isfinite(cal.ppm_error)))
@@ -511,7 +563,7 @@ static void anchor_set(uint32_t src)
 
 static enum llt_clock_mode mode_from_env(enum llt_clock_mode mode, char *note, size_t size)
 {
-	const char *env = getenv("LLT_CLOCK");
+	const char *env = secure_getenv("LLT_CLOCK");
 	note[0] = '\0';
 	if (mode != LLT_CLOCK_MODE_AUTO || !env || !*env)
 		return mode;

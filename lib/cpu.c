@@ -379,6 +379,7 @@ int llt_cpu_current(void)
 
 struct llt_cpu_topology {
 	int count;
+	int *core_first;  /* lowest CPU of each CPU's thread_siblings_list, -1 unknown */
 	struct llt_cpu_info cpu[];
 };
 
@@ -464,10 +465,15 @@ int llt_cpu_topology_create(struct llt_cpu_topology **out)
 	if (!t)
 		return -ENOMEM;
 	t->count = n;
+	t->core_first = malloc((size_t)n * sizeof *t->core_first);
+	if (!t->core_first) {
+		free(t);
+		return -ENOMEM;
+	}
 
 	uint64_t *online = calloc(LLT_BITS_WORDS(n), sizeof *online);
 	if (!online) {
-		free(t);
+		llt_cpu_topology_free(t);
 		return -ENOMEM;
 	}
 	char buf[1024];
@@ -489,12 +495,20 @@ int llt_cpu_topology_create(struct llt_cpu_topology **out)
 		ci->llc = cpu_llc(c, n);
 		char path[128];
 		snprintf(path, sizeof path, SYSCPU "/cpu%d/topology/thread_siblings_list", c);
+		/* SMT siblings come from thread_siblings_list, not core_id,
+		 * which is unique only within a die or cluster on some
+		 * platforms. */
 		ci->smt_index = 0;
+		t->core_first[c] = -1;
 		if (llt_impl_read_file(path, buf, sizeof buf) > 0) {
 			uint64_t *sib = calloc(LLT_BITS_WORDS(n), sizeof *sib);
 			if (sib && llt_impl_parse_cpulist(buf, sib, n) > 0)
-				for (int s = 0; s < c; s++)
-					ci->smt_index += llt_impl_bit(sib, s);
+				for (int s = 0; s < n; s++)
+					if (llt_impl_bit(sib, s)) {
+						if (t->core_first[c] < 0)
+							t->core_first[c] = s;
+						ci->smt_index += s < c;
+					}
 			free(sib);
 		}
 		if (ci->online && ci->node < 0 &&
@@ -508,6 +522,8 @@ int llt_cpu_topology_create(struct llt_cpu_topology **out)
 
 void llt_cpu_topology_free(struct llt_cpu_topology *t)
 {
+	if (t)
+		free(t->core_first);
 	free(t);
 }
 
@@ -548,11 +564,6 @@ static bool match_allowed(const struct llt_cpu_info *c, const struct llt_cpu_inf
 	return c->allowed;
 }
 
-static bool match_sibling(const struct llt_cpu_info *c, const struct llt_cpu_info *ref)
-{
-	return c->online && c->core >= 0 && c->core == ref->core && c->package == ref->package;
-}
-
 static bool match_llc(const struct llt_cpu_info *c, const struct llt_cpu_info *ref)
 {
 	return c->online && c->llc >= 0 && c->llc == ref->llc;
@@ -565,17 +576,20 @@ int llt_cpu_topology_allowed(const struct llt_cpu_topology *t, int *cpus, size_t
 
 int llt_cpu_topology_siblings(const struct llt_cpu_topology *t, int cpu, int *cpus, size_t max)
 {
-	if (!t || cpu < 0 || cpu >= t->count)
+	if (!t || cpu < 0 || cpu >= t->count || (!cpus && max))
 		return -EINVAL;
-	const struct llt_cpu_info *ref = &t->cpu[cpu];
-	if (ref->core < 0) { /* unknown: a CPU is its own only sibling */
-		if (!cpus && max)
-			return -EINVAL;
-		if (max)
-			cpus[0] = cpu;
-		return 1;
+	int core = t->core_first[cpu];
+	int n = 0;
+	for (int c = 0; c < t->count; c++) {
+		/* Unknown: a CPU is its own only sibling. */
+		bool same = core < 0 ? c == cpu : t->core_first[c] == core && t->cpu[c].online;
+		if (!same)
+			continue;
+		if ((size_t)n < max)
+			cpus[n] = c;
+		n++;
 	}
-	return collect(t, cpus, max, match_sibling, ref);
+	return n;
 }
 
 int llt_cpu_topology_llc_peers(const struct llt_cpu_topology *t, int cpu, int *cpus, size_t max)

@@ -10,8 +10,11 @@ const char *llt_version(void)
 
 int llt_version_check(unsigned major, unsigned minor, unsigned patch)
 {
-	unsigned have = ((unsigned)LLT_VERSION_MAJOR << 16) | ((unsigned)LLT_VERSION_MINOR << 8) |
-			(unsigned)LLT_VERSION_PATCH;
-	unsigned want = ((major & 0xff) << 16) | ((minor & 0xff) << 8) | (patch & 0xff);
-	return have >= want;
+	/* Component by component: no packing, so no component wraps. */
+	static const unsigned have[3] = {LLT_VERSION_MAJOR, LLT_VERSION_MINOR, LLT_VERSION_PATCH};
+	const unsigned want[3] = {major, minor, patch};
+	for (int i = 0; i < 3; i++)
+		if (want[i] != have[i])
+			return want[i] < have[i];
+	return 1;
 }

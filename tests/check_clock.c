@@ -5,6 +5,7 @@
  * a particular mode runs in a child process of its own (in_child). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -262,6 +263,9 @@ START_TEST(cal_file_round_trip)
 		"version 1\nhz 1e9\nppm_error nan\n",      /* not finite */
 		"hz 1e9\n",                                /* no version */
 		"version1\nhz 1e9\n",                      /* no separator */
+		"version 1\nhz 1e9\nduration_ns -5\n",    /* signed */
+		"version 1\nhz 1e9\nduration_ns \n",      /* empty */
+		"version 1\nhz  1e9\n",                    /* padded */
 		"\x7f" "ELF\x02\x01\x01",                  /* not text */
 	};
 	char cpath[160];
@@ -272,6 +276,32 @@ START_TEST(cal_file_round_trip)
 		ck_assert_msg(llt_clock_cal_load(cpath, &back) == -EINVAL, "corrupt file %zu accepted", i);
 		ck_assert_uint_eq(back.duration_ns, UINT64_C(0x5a5a5a5a5a5a5a5a)); /* untouched */
 	}
+	/* The file is locale-independent: written under a comma-decimal
+	 * locale, it still loads in the C locale (and vice versa). */
+	if (!setlocale(LC_NUMERIC, "de_DE.UTF-8")) {
+		/* Not installed: compile it from the locales package's source. */
+		char cmd[256];
+		snprintf(cmd, sizeof cmd, "localedef -i de_DE -f UTF-8 %s/de_DE.UTF-8 >/dev/null 2>&1", tmpdir);
+		if (system(cmd) == 0) {
+			setenv("LOCPATH", tmpdir, 1);
+			setlocale(LC_NUMERIC, "de_DE.UTF-8");
+		}
+	}
+	struct lconv *lc = localeconv();
+	if (lc && !strcmp(lc->decimal_point, ",")) {
+		ck_assert_int_eq(llt_clock_cal_save(&cal, path), 0);
+		ck_assert_int_eq(llt_clock_cal_load(path, &back), 0); /* under the same locale */
+		ck_assert(fabs(back.hz - cal.hz) < 0.001);
+		setlocale(LC_NUMERIC, "C");
+		ck_assert_int_eq(llt_clock_cal_load(path, &back), 0);
+		ck_assert(fabs(back.hz - cal.hz) < 0.001);
+	} else {
+		printf("note: no de_DE locale (install 'locales'); locale case not run\n");
+	}
+	char rm[128];
+	snprintf(rm, sizeof rm, "rm -rf %s/de_DE.UTF-8", tmpdir);
+	if (system(rm) != 0)
+		printf("note: could not remove %s/de_DE.UTF-8\n", tmpdir);
 	/* Comments and unknown keys (from a newer writer) are fine. */
 	write_file(cpath, "# hello\nversion 1\nhz 3000000000\nfuture_key 7\n");
 	ck_assert_int_eq(llt_clock_cal_load(cpath, &back), 0);

@@ -7,11 +7,13 @@ TEST_LDADD = lib/libllt.la $(CHECK_LIBS) -lm
 
 if HAVE_CHECK
 check_PROGRAMS += \
+	tests/check_version \
 	tests/check_cpu \
 	tests/check_cpu_pin \
 	tests/check_clock \
 	tests/check_clock_counter
 TESTS += \
+	tests/check_version \
 	tests/check_cpu \
 	tests/check_cpu_pin \
 	tests/check_clock \
@@ -24,6 +26,9 @@ no-check-framework:
 	@exit 1
 endif
 
+tests_check_version_SOURCES = tests/check_version.c tests/testutil.h
+tests_check_version_CFLAGS = $(TEST_CFLAGS)
+tests_check_version_LDADD = $(TEST_LDADD)
 tests_check_cpu_SOURCES = tests/check_cpu.c tests/testutil.h
 tests_check_cpu_CFLAGS = $(TEST_CFLAGS)
 tests_check_cpu_LDADD = $(TEST_LDADD)
