@@ -242,11 +242,11 @@ static const char *rate_source_what(enum llt_clock_rate_source r)
 {
 	switch (r) {
 	case LLT_CLOCK_RATE_NONE: return "no rate";
-	case LLT_CLOCK_RATE_CALIBRATED: return "measured against CLOCK_MONOTONIC_RAW at start-up";
-	case LLT_CLOCK_RATE_SAVED: return "a saved calibration file";
-	case LLT_CLOCK_RATE_CPUID: return "cpuid leaf 0x15, crystal ratio";
-	case LLT_CLOCK_RATE_HYPERVISOR: return "hypervisor cpuid leaf 0x40000010";
-	case LLT_CLOCK_RATE_KERNEL: return "the kernel's TSC conversion, perf mmap page";
+	case LLT_CLOCK_RATE_CALIBRATED: return "measured at start-up";
+	case LLT_CLOCK_RATE_SAVED: return "the calibration file";
+	case LLT_CLOCK_RATE_CPUID: return "cpuid leaf 0x15";
+	case LLT_CLOCK_RATE_HYPERVISOR: return "cpuid leaf 0x40000010";
+	case LLT_CLOCK_RATE_KERNEL: return "the kernel's, perf mmap page";
 	case LLT_CLOCK_RATE_CNTFRQ: return "cntfrq_el0";
 	case LLT_CLOCK_RATE_EXACT: return "1 tick = 1 ns";
 	case LLT_CLOCK_RATE_APPLIED: return "llt_clock_apply";
@@ -456,10 +456,10 @@ static void print_human(const struct report *r)
 	const int w = 20;
 
 	printf("%s (libllt) %s\n\nclock chosen by llt_clock_init\n", PROGRAM, LLT_VERSION_STRING);
-	printf("  %-*s%s (%s: %s)\n", w, "source", llt_clock_source_name(i->source),
-	       llt_clock_mode_name(i->mode), i->reason);
+	printf("  %-*s%s\n", w, "source", llt_clock_source_name(i->source));
+	printf("  %-*s%s\n", w, "why", i->reason);
 	if (i->mode != r->mode_requested)
-		printf("  %-*s%s (requested %s; LLT_CLOCK overrides auto)\n", w, "mode",
+		printf("  %-*s%s (requested %s; from LLT_CLOCK)\n", w, "mode",
 		       llt_clock_mode_name(i->mode), llt_clock_mode_name(r->mode_requested));
 	else
 		printf("  %-*s%s\n", w, "mode", llt_clock_mode_name(i->mode));
@@ -468,9 +468,9 @@ static void print_human(const struct report *r)
 	printf("  %-*s%.3f Hz (%.6f GHz)\n", w, "hz", i->hz, i->hz / 1e9);
 	printf("  %-*s%.4f ppm\n", w, "ppm error", i->ppm_error);
 	printf("  %-*s%+.4f ppm (%s)\n", w, "ppm check", i->ppm_check,
-	       i->rate_source == LLT_CLOCK_RATE_CALIBRATED ? "first half minus second half of the start-up calibration"
-	       : i->ppm_check != 0 ? "rate in use minus an independent short measurement"
-				   : "no independent check");
+	       i->rate_source == LLT_CLOCK_RATE_CALIBRATED ? "half minus half"
+	       : i->ppm_check != 0 ? "minus a 3 ms measurement"
+				   : "not checked");
 	printf("  %-*s%s\n", w, "invariant counter",
 	       !i->has_counter ? "no counter" : i->invariant ? "yes" : "no");
 	if (i->hypervisor)
@@ -487,8 +487,11 @@ static void print_human(const struct report *r)
 	else
 		printf("  %-*snot checked\n", w, "synced");
 	printf("  %-*s%.3f ms\n", w, "init time", (double)i->init_ns / 1e6);
-	printf("  %-*s%s (read by llt_clock_init when no exact rate is known)\n", w,
-	       "calibration file", r->default_path ? r->default_path : "none (LLT_CLOCK_FILE is empty)");
+	if (r->default_path)
+		printf("  %-*s%s (%s)\n", w, "calibration file", r->default_path,
+		       access(r->default_path, R_OK) == 0 ? "present" : "absent");
+	else
+		printf("  %-*snone (LLT_CLOCK_FILE is empty)\n", w, "calibration file");
 
 	printf("\ncounter rate, calibrated against CLOCK_MONOTONIC_RAW\n");
 	if (r->cal_error) {
@@ -506,23 +509,25 @@ static void print_human(const struct report *r)
 			lo = fmin(lo, r->repeat_hz[k]);
 			hi = fmax(hi, r->repeat_hz[k]);
 		}
-		printf("  %-*smin %.3f, median %.3f, max %.3f Hz\n", w, label, lo, r->repeat_median, hi);
+		printf("  %-*smin    %.3f Hz\n", w, label, lo);
+		printf("  %-*smedian %.3f Hz\n", w, "", r->repeat_median);
+		printf("  %-*smax    %.3f Hz\n", w, "", hi);
 		printf("  %-*s%.3f ppm ((max - min) / median)\n", w, "spread", r->spread_ppm);
 		printf("  %-*s%+.3f ppm\n", w, "in use - long", r->inuse_long_ppm);
 	}
 	if (r->saved_to)
 		printf("  %-*s%s\n", w, "saved to", r->saved_to);
 
-	printf("\nper-call cost, amortised: bursts of %u calls timed with clock_gettime(MONOTONIC_RAW),\n"
-	       "median and min-max of %d bursts; ticks at %.0f Hz\n",
-	       BURST_CALLS, BURST_REPS, r->counter_hz);
-	printf("  %-32s %9s %9s   %s\n", "call", "ns", "ticks", "ns min-max");
+	printf("\nper-call cost, amortised over bursts of %u calls timed with\n"
+	       "clock_gettime(MONOTONIC_RAW); median and min-max of %d bursts\n",
+	       BURST_CALLS, BURST_REPS);
+	printf("  %-31s %8s %8s   %s\n", "call", "ns", "ticks", "ns min-max");
 	for (size_t k = 0; k < NREADERS; k++) {
 		if (!readers[k].available) {
-			printf("  %-32s %9s\n", readers[k].label, "n/a");
+			printf("  %-31s %8s\n", readers[k].label, "n/a");
 			continue;
 		}
-		printf("  %-32s %9.2f %9.1f   %.2f-%.2f\n", readers[k].label, readers[k].ns,
+		printf("  %-31s %8.2f %8.1f   %.2f-%.2f\n", readers[k].label, readers[k].ns,
 		       cycles_of(r, readers[k].ns), readers[k].ns_min, readers[k].ns_max);
 	}
 
@@ -559,8 +564,8 @@ static void usage(FILE *out)
 		"  -m, --mode=MODE     pass MODE to llt_clock_init: auto, counter,\n"
 		"                        monotonic or strict (default auto)\n"
 		"  -q, --quiet         print no report; only errors and the exit status\n"
-		"  -s, --save=FILE     write the long calibration to FILE\n"
-		"                        (llt_clock_init reads %s)\n"
+		"  -s, --save=FILE     write the long calibration to FILE; llt_clock_init\n"
+		"                        reads %s\n"
 		"  -h, --help          display this help and exit\n"
 		"  -V, --version       output version information and exit\n"
 		"\n"
