@@ -513,7 +513,10 @@ static void print_human(const struct report *r)
 		printf("  %-*smedian %.3f Hz\n", w, "", r->repeat_median);
 		printf("  %-*smax    %.3f Hz\n", w, "", hi);
 		printf("  %-*s%.3f ppm ((max - min) / median)\n", w, "spread", r->spread_ppm);
-		printf("  %-*s%+.3f ppm\n", w, "in use - long", r->inuse_long_ppm);
+		if (isfinite(r->inuse_long_ppm))
+			printf("  %-*s%+.3f ppm\n", w, "in use - long", r->inuse_long_ppm);
+		else
+			printf("  %-*snot applicable (the counter is not in use)\n", w, "in use - long");
 	}
 	if (r->saved_to)
 		printf("  %-*s%s\n", w, "saved to", r->saved_to);
