@@ -661,6 +661,12 @@ static void choose(enum llt_clock_mode req)
 		why = "CLOCK_MONOTONIC_RAW requested";
 	} else if (!info.has_counter) {
 		why = "this CPU has no usable cycle counter";
+#if defined(LLT_HAVE_TSC)
+	} else if (!llt_cpu_has(LLT_CPU_RDTSCP)) {
+		/* llt_clock_end() executes rdtscp, which faults (#UD) where
+		 * cpuid does not offer it (old CPUs, some hypervisor CPU models). */
+		why = "this CPU has a TSC but no rdtscp, which llt_clock_end needs";
+#endif
 	} else if (mode == LLT_CLOCK_MODE_STRICT && !info.kernel_uses_counter) {
 		snprintf(buf, sizeof buf, "strict mode and the kernel's clocksource is %s, not %s",
 			 info.kernel_clocksource[0] ? info.kernel_clocksource : "unknown", kname);
@@ -696,9 +702,13 @@ static void choose(enum llt_clock_mode req)
 		publish_rate(1e9);
 		snprintf(info.reason, sizeof info.reason, "%s%s", why, note);
 	} else if (mode == LLT_CLOCK_MODE_AUTO) {
+		char order[48];
+		if (info.sync_checked)
+			snprintf(order, sizeof order, "ordered across %u CPUs", info.sync_cpus);
+		else
+			snprintf(order, sizeof order, "order across CPUs not checked");
 		snprintf(info.reason, sizeof info.reason,
-			 "invariant counter, %s across %u CPUs, rate stable%s%s%s",
-			 info.sync_checked ? "ordered" : "not checked", info.sync_cpus,
+			 "invariant counter, %s, rate stable%s%s%s", order,
 			 info.kernel_uses_counter ? "" : "; kernel clocksource ",
 			 info.kernel_uses_counter ? "" : (info.kernel_clocksource[0] ? info.kernel_clocksource : "unknown"),
 			 note);
