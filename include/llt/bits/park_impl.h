@@ -21,11 +21,12 @@
  * -Wtsan; the protocol's happens-before edges all come from acquire and
  * release operations, which it does see, so the warning is silenced. */
 #if defined(__SANITIZE_THREAD__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
-#  define LLT_PARK_IMPL_FENCE() \
+#  define LLT_PARK_IMPL_FENCE() do { \
 	_Pragma("GCC diagnostic push") \
 	_Pragma("GCC diagnostic ignored \"-Wtsan\"") \
-	__atomic_thread_fence(__ATOMIC_SEQ_CST) \
-	_Pragma("GCC diagnostic pop")
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); \
+	_Pragma("GCC diagnostic pop") \
+	} while (0)
 #else
 #  define LLT_PARK_IMPL_FENCE() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #endif
