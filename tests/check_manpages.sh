@@ -10,7 +10,7 @@
 #  (d) lintian's `man --warnings` check says nothing on stderr;
 #  (e) the ABI triple agrees: nm -D of lib/.libs/libllt.so == the global
 #      names in lib/libllt.map == the exported pages + the _impl_ names;
-#  (f) man/local.mk lists exactly the pages in the tree;
+#  (f) the man/*.mk fragments together list exactly the pages in the tree;
 #  (g) house rules: ISO date in .TH, SEE ALSO sorted by section then name.
 #
 # Run by automake's parallel harness: $srcdir is the source tree and the
@@ -139,16 +139,17 @@ else
 fi
 
 # ------------------------------------------------------------ (f) man/local.mk
-sed -n 's/^[ 	]*\(man\/man[0-9]\/[^ 	\\]*\).*/\1/p' "$srcdir/man/local.mk" | sort > "$tmp/listed"
+# Each module lists its pages in its own fragment (man/local.mk, man/ring.mk...).
+cat "$srcdir"/man/*.mk | sed -n 's/^[ 	]*\(man\/man[0-9]\/[^ 	\\]*\).*/\1/p' | sort > "$tmp/listed"
 (cd "$srcdir" && ls man/man3/*.3 man/man7/*.7) | sort > "$tmp/present"
 for page in $(comm -13 "$tmp/listed" "$tmp/present"); do
-	fail "$page is not listed in man/local.mk"
+	fail "$page is not listed in any man/*.mk"
 done
 for page in $(comm -23 "$tmp/listed" "$tmp/present"); do
-	fail "man/local.mk lists $page, which does not exist"
+	fail "man/*.mk lists $page, which does not exist"
 done
 if [ -n "$(uniq -d "$tmp/listed")" ]; then
-	fail "man/local.mk lists a page twice: $(uniq -d "$tmp/listed" | tr '\n' ' ')"
+	fail "man/*.mk lists a page twice: $(uniq -d "$tmp/listed" | tr '\n' ' ')"
 fi
 
 # ------------------------------------------------------------ (g) house rules
