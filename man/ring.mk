@@ -1,0 +1,1 @@
+dist_man3_MANS +=
