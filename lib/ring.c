@@ -14,87 +14,90 @@ _Static_assert(sizeof(struct llt_ring) % LLT_PAD_SIZE == 0,
 _Static_assert(sizeof(struct llt_ring_impl_side) <= LLT_CACHELINE_SIZE,
 	       "each side's state must fit one cache line");
 
-/* Largest slot count: positions are 64-bit and the three slot states
- * (p, p + 1, p + C) must stay distinct, which any C < 2^62 keeps. */
-#define LLT_RING_SLOTS_MAX ((uint64_t)1 << 62)
+struct geometry {
+	uint64_t groups;  /* G */
+	uint32_t per;     /* elements per group */
+	uint32_t gsize;   /* bytes per group */
+	uint32_t stride;  /* bytes per element in a group */
+	size_t total;     /* bytes of the header and the groups */
+};
 
-/* Bytes per slot: the 8-byte sequence word, then the element rounded up
- * to 8 bytes.  A slot that fits a cache line is rounded up to a power of
- * two, so no slot straddles two lines and a hand-off moves one line. */
-static uint64_t ring_stride(size_t elem_size)
+/* A group is [uint32_t pub][uint32_t free] then elements rounded up to 8
+ * bytes, in whole cache lines: one line for elements of up to 56 bytes,
+ * so a hand-off moves that one line.  G groups hold at least capacity
+ * elements; G is not rounded to a power of two (the sides walk the groups
+ * with a compare, not a mask), so little memory is wasted. */
+static bool ring_geometry(size_t capacity, size_t elem_size, struct geometry *g)
 {
-	uint64_t s = 8 + (((uint64_t)elem_size + 7) & ~(uint64_t)7);
-	if (s <= LLT_CACHELINE_SIZE) {
-		uint64_t p = 16;
-		while (p < s)
-			p <<= 1;
-		s = p;
-	}
-	return s;
-}
+	uint64_t stride, gsize, per, groups, span;
 
-/* Computes the slot count and the total size; false on invalid input. */
-static bool ring_geometry(size_t capacity, size_t elem_size, uint64_t *slots,
-			  uint64_t *stride, size_t *total)
-{
-	uint64_t n = 2;     /* C >= 2 keeps the slot states distinct */
-	uint64_t s;
-
-	if (capacity == 0 || elem_size == 0 || elem_size > LLT_RING_ELEM_MAX)
+	if (capacity == 0 || capacity > LLT_RING_CAPACITY_MAX)
 		return false;
-	if ((uint64_t)capacity > LLT_RING_SLOTS_MAX)
+	if (elem_size == 0 || elem_size > LLT_RING_ELEM_MAX)
 		return false;
-	while (n < capacity)
-		n <<= 1;
-	s = ring_stride(elem_size);
-	if (n > ((uint64_t)SIZE_MAX - sizeof(struct llt_ring)) / s)
+	stride = ((uint64_t)elem_size + 7) & ~(uint64_t)7;
+	gsize = (8 + stride + LLT_CACHELINE_SIZE - 1) & ~(uint64_t)(LLT_CACHELINE_SIZE - 1);
+	per = (gsize - 8) / stride;
+	groups = ((uint64_t)capacity + per - 1) / per;
+	if (groups * per > LLT_RING_CAPACITY_MAX)
 		return false;
-	*slots = n;
-	*stride = s;
-	*total = sizeof(struct llt_ring) + (size_t)(n * s);
+	span = groups * gsize;
+	if (span > (uint64_t)SIZE_MAX - sizeof(struct llt_ring))
+		return false;
+	g->groups = groups;
+	g->per = (uint32_t)per;
+	g->gsize = (uint32_t)gsize;
+	g->stride = (uint32_t)stride;
+	g->total = sizeof(struct llt_ring) + (size_t)span;
 	return true;
 }
 
 size_t llt_ring_memsize(size_t capacity, size_t elem_size)
 {
-	uint64_t slots, stride;
-	size_t total;
+	struct geometry g;
 
-	if (!ring_geometry(capacity, elem_size, &slots, &stride, &total))
+	if (!ring_geometry(capacity, elem_size, &g))
 		return 0;
-	return total;
+	return g.total;
 }
 
 int llt_ring_impl_init_at(struct llt_ring *r, size_t capacity, size_t elem_size,
 			  uint64_t start)
 {
-	uint64_t slots, stride, i;
-	size_t total;
+	struct geometry g;
+	uint64_t i, cap;
 
 	if (r == NULL || ((uintptr_t)r & (LLT_PAD_SIZE - 1)) != 0)
 		return -EINVAL;
-	if (!ring_geometry(capacity, elem_size, &slots, &stride, &total))
+	if (!ring_geometry(capacity, elem_size, &g))
 		return -EINVAL;
 
+	cap = g.groups * g.per;
 	memset(r, 0, sizeof(*r));
 	r->prod.pos = start;
-	r->prod.mask = slots - 1;
-	r->prod.stride = stride;
-	r->prod.esize = elem_size;
+	r->prod.off = 0;
+	r->prod.span = g.groups * g.gsize;
+	r->prod.cap = cap;
+	r->prod.idx = 0;
+	r->prod.per = g.per;
+	r->prod.gsize = g.gsize;
+	r->prod.esize = (uint32_t)elem_size;
+	r->prod.stride = g.stride;
 	r->prod.magic = LLT_RING_IMPL_MAGIC;
 	r->cons = r->prod;
-	/* Position start + k lives in slot (start + k) & mask and is free for
-	 * the producer when that slot's seq equals start + k.  This also
-	 * touches every page of the slots, so none faults on the hot path. */
-	for (i = 0; i < slots; i++) {
-		unsigned char *s = (unsigned char *)r + sizeof(*r) +
-				   ((start + i) & (slots - 1)) * stride;
-		uint64_t seq = start + i;
-		memset(s, 0, (size_t)stride);
-		memcpy(s, &seq, sizeof(seq));
+	/* Group i first holds positions base = start + i * per onwards: pub =
+	 * base says none is published; free = base - C + per says the lap
+	 * before was consumed.  This also touches every page, so none faults
+	 * on the hot path. */
+	memset((unsigned char *)r + sizeof(*r), 0, (size_t)r->prod.span);
+	for (i = 0; i < g.groups; i++) {
+		uint32_t *hdr = (uint32_t *)(void *)((unsigned char *)r + sizeof(*r) + i * g.gsize);
+		uint64_t base = start + i * g.per;
+		hdr[0] = (uint32_t)base;
+		hdr[1] = (uint32_t)(base - cap + g.per);
 	}
 	/* Publishes the initialised ring to a thread that receives the
-	 * pointer through a relaxed channel; threads started after this, and
+	 * pointer through a relaxed store; threads started after this, and
 	 * processes forked after it, see it anyway. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	return 0;

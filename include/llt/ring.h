@@ -17,14 +17,18 @@
  *                                     by the producer
  *   [LLT_PAD_SIZE, 2 * LLT_PAD_SIZE)  consumer line: the same for the
  *                                     consumer
- *   [sizeof(struct llt_ring), ...)    capacity slots of llt_ring_stride()
- *                                     bytes each: [uint64_t seq][element]
+ *   [sizeof(struct llt_ring), ...)    G groups of gsize bytes
+ *                                     (one cache line for elements of up
+ *                                     to 56 bytes), each
+ *                                     [uint32_t pub][uint32_t free]
+ *                                     [k elements, llt_ring_stride() apart]
  *
- * Each slot carries a sequence number next to its element (the "valid
- * flag" of FastForward, Giacomoni et al., PPoPP 2008, generalised with
- * the lap numbers of Vyukov's bounded queue), so neither side ever reads
- * the other side's position: a hand-off moves one cache line, the one
- * that holds the element.  See llt_ring_init(3) for the protocol. */
+ * Each group carries the producer's and the consumer's progress next to
+ * its elements (the "valid flag" of FastForward, Giacomoni et al., PPoPP
+ * 2008, widened to a position so that it works for any element and any
+ * lap), so neither side ever reads the other side's position: a hand-off
+ * moves one cache line, the one that holds the element.  See
+ * <llt/bits/ring_impl.h> for the protocol. */
 #ifndef LLT_RING_H
 #define LLT_RING_H
 
@@ -36,22 +40,29 @@
 
 LLT_BEGIN_DECLS
 
-/* Largest element llt_ring_init() accepts, in bytes. */
+/* Largest element and capacity llt_ring_init() accepts. */
 #define LLT_RING_ELEM_MAX ((size_t)1 << 20)
+#define LLT_RING_CAPACITY_MAX ((size_t)1 << 30)
 
-/* Private: one side's line.  pos is written only by its owner; the rest is
- * a read-only copy of the geometry, so each side's fast path reads one
- * line of its own plus the slots. */
+/* Private: one side's line.  Written only by its owner (pos also read,
+ * relaxed, by the size queries); the geometry is a read-only copy, so each
+ * side's fast path reads one line of its own plus the groups. */
 struct llt_ring_impl_side {
 	uint64_t pos;     /* next position this side will push or pop */
-	uint64_t mask;    /* slot count - 1 (the slot count is a power of two) */
-	uint64_t stride;  /* bytes per slot: 8 (seq) + the element, rounded */
-	uint64_t esize;   /* element size in bytes */
-	uint64_t magic;   /* LLT_RING_IMPL_MAGIC once initialised */
-	uint64_t held;    /* --enable-debug only: count of the last reserve/peek */
+	uint64_t off;     /* byte offset of the current group from the first */
+	uint64_t span;    /* bytes of all groups: G * gsize */
+	uint64_t cap;     /* G * per: the capacity */
+	uint32_t idx;     /* element index of pos within its group */
+	uint32_t per;     /* elements per group */
+	uint32_t gsize;   /* bytes per group, a multiple of LLT_CACHELINE_SIZE */
+	uint32_t esize;   /* element size in bytes */
+	uint32_t stride;  /* esize rounded up to 8: distance between elements */
+	uint32_t magic;   /* LLT_RING_IMPL_MAGIC once initialised */
+	uint32_t held;    /* --enable-debug only: count of the last reserve/peek */
+	uint32_t reserved0;
 };
 
-#define LLT_RING_IMPL_MAGIC UINT64_C(0x6c6c7472696e6731) /* "lltring1" */
+#define LLT_RING_IMPL_MAGIC UINT32_C(0x6c6c7472) /* "lltr" */
 
 /* The ring header; the slots follow it in the same block of memory, whose
  * size llt_ring_memsize() gives.  Treat the members as private. */

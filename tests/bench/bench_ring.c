@@ -493,6 +493,21 @@ static double throughput(const struct bench_impl *im, size_t cap, uint64_t n)
 	return mps;
 }
 
+/* Median over the kept reps of a[r] / b[r]: the two runs were adjacent in
+ * time, so the ratio cancels most of the drift of this shared machine. */
+static double paired(const double *a, const double *b, int reps)
+{
+	double q[64];
+	int k = 0;
+	for (int r = 1; r < reps; r++)
+		if (a[r] > 0 && b[r] > 0)
+			q[k++] = a[r] / b[r];
+	if (!k)
+		return 0;
+	qsort(q, k, sizeof(double), cmp_d);
+	return k % 2 ? q[k / 2] : (q[k / 2 - 1] + q[k / 2]) / 2;
+}
+
 static uint64_t env_u64(const char *name, uint64_t dflt)
 {
 	const char *s = getenv(name);
@@ -547,6 +562,17 @@ int main(void)
 	setup_impls();
 	llt_clock_init(LLT_CLOCK_MODE_AUTO);
 
+	{
+		double la[3] = {0, 0, 0};
+		FILE *f = fopen("/proc/loadavg", "r");
+		if (f) {
+			if (fscanf(f, "%lf %lf %lf", &la[0], &la[1], &la[2]) != 3)
+				la[0] = -1;
+			fclose(f);
+		}
+		printf("load average at start: %.2f %.2f %.2f (2 vCPUs; above ~0.5 other work disturbs the figures)\n",
+		       la[0], la[1], la[2]);
+	}
 	printf("bench_ring: %llu items per throughput run, %d reps (first discarded), "
 	       "%llu round trips per latency run\n",
 	       (unsigned long long)items, reps, (unsigned long long)rt);
@@ -573,10 +599,12 @@ int main(void)
 	for (int c = 0; c < 2; c++) {
 		struct stat st[IMPL_MAX];
 		double best_peer = 0;
+		int best = -1;
 		const char *best_name = "-";
 		for (int i = 0; i < nimpl; i++) {
 			st[i] = summarize(thr[c][i], thr_floor[c][i], reps);
 			if (!impls[i].note && is_peer(i) && impls[i].bulk == 0 && st[i].med > best_peer) {
+				best = i;
 				best_peer = st[i].med;
 				best_name = impls[i].name;
 			}
@@ -586,9 +614,11 @@ int main(void)
 			if (impls[i].note)
 				continue;
 			snprintf(pl, sizeof pl, "near %d far %d", st[i].near, st[i].far);
-			if (i == idx_llt || i == idx_lltu || i == idx_lltb)
-				snprintf(ratio, sizeof ratio, "%.2fx best peer, %.2fx ref",
-					 st[i].med / best_peer, st[i].med / st[idx_ff].med);
+			if ((i == idx_llt || i == idx_lltu || i == idx_lltb) && best >= 0)
+				snprintf(ratio, sizeof ratio, "%.2fx best peer, %.2fx ref (paired %.2fx, %.2fx)",
+					 st[i].med / best_peer, st[i].med / st[idx_ff].med,
+					 paired(thr[c][i], thr[c][best], reps),
+					 paired(thr[c][i], thr[c][idx_ff], reps));
 			printf("%-32s %6zu %9.1f %8.1f-%-8.1f %5d  %-14s %s\n", impls[i].name, caps[c],
 			       st[i].med, st[i].lo, st[i].hi, st[i].n, pl, ratio);
 		}
@@ -615,8 +645,9 @@ int main(void)
 	printf("%-32s %8s %8s %8s %9s %8s  %-14s %s\n", "implementation", "p50", "p99", "p99.9",
 	       "max", "p50 range", "placement", "ratio");
 	double v[64], best_p50 = 1e300, floor_p999, floor_p50;
-	struct stat s50[IMPL_MAX + 1], s99[IMPL_MAX + 1], s999[IMPL_MAX + 1];
+	struct stat s50[IMPL_MAX + 1] = {{0}}, s99[IMPL_MAX + 1] = {{0}}, s999[IMPL_MAX + 1] = {{0}};
 	double mx[IMPL_MAX + 1];
+	int bestl = -1;
 	for (int i = 0; i <= nimpl; i++) {
 		const struct bench_impl *im = i == F ? &floor_impl : &impls[i];
 		mx[i] = 0;
@@ -635,8 +666,10 @@ int main(void)
 		for (int r = 1; r < reps; r++)
 			if (pr[i][r].ok && pr[i][r].max > mx[i])
 				mx[i] = pr[i][r].max;
-		if (i != F && is_peer(i) && s50[i].med > 0 && s50[i].med < best_p50)
+		if (i != F && is_peer(i) && s50[i].med > 0 && s50[i].med < best_p50) {
 			best_p50 = s50[i].med;
+			bestl = i;
+		}
 	}
 	floor_p999 = s50[F].med < 0 ? 0 : s999[F].med;
 	floor_p50 = s50[F].med;
@@ -647,10 +680,17 @@ int main(void)
 			continue;
 		snprintf(pl, sizeof pl, "near %d far %d", s50[i].near, s50[i].far);
 		snprintf(rng, sizeof rng, "%.0f-%.0f", s50[i].lo, s50[i].hi);
-		if (i == idx_llt || i == idx_lltu)
-			snprintf(ratio, sizeof ratio, "p50 %.2fx best peer, %.2fx ref; p99.9 %.2fx floor",
-				 s50[i].med / best_p50, s50[i].med / s50[idx_ff].med,
+		if ((i == idx_llt || i == idx_lltu) && bestl >= 0) {
+			double a[64], b[64];
+			for (int r = 0; r < reps; r++) {
+				a[r] = pr[i][r].ok ? pr[i][r].p50 : -1;
+				b[r] = pr[bestl][r].ok ? pr[bestl][r].p50 : -1;
+			}
+			snprintf(ratio, sizeof ratio,
+				 "p50 %.2fx best peer (paired %.2fx), %.2fx ref; p99.9 %.2fx floor",
+				 s50[i].med / best_p50, paired(a, b, reps), s50[i].med / s50[idx_ff].med,
 				 s999[i].med / floor_p999);
+		}
 		printf("%-32s %8.0f %8.0f %8.0f %9.0f %9s  %-14s %s\n", im->name, s50[i].med,
 		       s99[i].med, s999[i].med, mx[i], rng, pl, ratio);
 	}

@@ -7,152 +7,154 @@
 
 /* The protocol.
  *
- * Slot i holds [uint64_t seq][element].  Positions are 64-bit counters
- * that wrap modulo 2^64; position p lives in slot p & mask.  For a ring of
- * C = mask + 1 slots (C >= 2), slot(p).seq is, in turn:
+ * The slots form G groups of `per` elements; a group is one cache line
+ * (for elements up to 56 bytes) headed by two 32-bit words:
  *
- *   p          free: the producer may write position p;
- *   p + 1      full: position p is written, the consumer may read it;
- *   p + C      free again: the consumer has read p, the producer may
- *              write position p + C (which is the first case, one lap on).
+ *   pub   written by the producer: 1 + the last position it published in
+ *         this group;
+ *   free  written by the consumer: 1 + the last position it consumed in
+ *         this group.
  *
- * The three values differ for every C >= 2, and only equality is tested,
- * so the wrap of the counters needs no care.  The producer publishes an
- * element with a release store of seq = p + 1 after writing it; the
- * consumer's acquire load that sees p + 1 synchronizes with it.  The
- * consumer frees the slot with a release store of seq = p + C after
- * reading the element; the producer's acquire load that sees it
- * synchronizes with that, so the next write cannot overtake the read.
+ * Positions are 64-bit counters (wrapping modulo 2^64) that both sides
+ * walk through the groups in the same order, so each side tracks its
+ * group and index incrementally and never divides.  A group's words hold
+ * the low 32 bits of positions; they are compared by signed 32-bit
+ * differences, exact while the distances stay below 2^31, which
+ * LLT_RING_CAPACITY_MAX (2^30) guarantees.  With C = G * per:
  *
- * Why this design (measured in tests/bench/bench_ring.c on a 2-vCPU EPYC
- * guest; see the table in the commit log):
+ *   the consumer at position c may read it when pub - c > 0: the producer
+ *   has published c (a pub left from the previous lap is at most
+ *   c - C + per, which is not greater than c);
+ *
+ *   the producer at position p may write it when free - (p - C) > 0: the
+ *   consumer has consumed p - C, the position that used this slot one lap
+ *   earlier (it consumes in order, so every earlier one too).
+ *
+ * The producer writes the element, then pub with a release store; the
+ * consumer's acquire load of pub synchronizes with it, so the element is
+ * visible.  The consumer reads the element, then stores free with
+ * release; the producer's acquire load of free synchronizes with that, so
+ * its next write to the slot cannot overtake the read.  Both differences
+ * also say how many elements of the group are ready or free, so the bulk
+ * and zero-copy forms move a whole group with one load and one store.
+ *
+ * Why this design (measured by tests/bench/bench_ring on a 2-vCPU EPYC
+ * guest, in the same runs as the peers):
  *  - Lamport's ring and its cached-index descendants (rigtorp SPSCQueue,
  *    boost spsc_queue, ck_ring, MCRingBuffer) publish through head/tail
- *    indices: each hand-off moves the index line and the data line, and
- *    when the consumer catches up it reloads the producer's index for
- *    every item, so the index line bounces per item.
+ *    indices: a hand-off moves the index line as well as the data line,
+ *    and a consumer that has caught up reloads the producer's index for
+ *    every item, so that line bounces per item.  A minimal cached-index
+ *    ring measured 0.3-1.1x of the FastForward reference.
  *  - FastForward (Giacomoni et al., PPoPP 2008) has no shared indices: the
- *    consumer polls the slot itself and NULL means empty, so one line moves
- *    per hand-off, but it cannot carry a NULL and needs a spare value.
- *  - The per-slot sequence of Vyukov's bounded queue keeps FastForward's
- *    one-line hand-off for any element (the sequence word shares the
- *    element's line) and makes "free" and "full" unambiguous across laps.
- *    With one producer and one consumer no compare-and-swap is needed:
- *    each side owns its position.
- * The positions are kept, written relaxed, only for llt_ring_size() and
- * friends; no fast path reads the other side's.
- *
- * Bulk and zero-copy forms test the last slot of the range first: both
- * sides publish slots in position order, so an acquire load that sees the
- * last slot published synchronizes with a release store that came after
- * those of every earlier slot in the range (B-Queue's batch probing,
- * Wang et al., 2013, without its backtracking). */
+ *    consumer polls the slot itself and 0 means empty, so one line moves
+ *    per hand-off; but an element cannot be 0, and only a word fits.
+ *  - A per-slot sequence word (Vyukov's bounded queue, without its CAS)
+ *    keeps the one-line hand-off for any element, but doubles the bytes of
+ *    an 8-byte element: it measured 0.52-0.67x of the reference, which is
+ *    bound by cache-line transfers per item.
+ *  - One pair of words per line (this design) keeps 7 of 8 words of a line
+ *    for 8-byte elements, so it moves about as many lines per item as
+ *    FastForward, and its counters make batching free (B-Queue, Wang et
+ *    al. 2013, and MCRingBuffer, Lee et al. 2009, batch the index updates
+ *    of a Lamport ring to the same end).
+ * The positions in the side lines are only for llt_ring_size() and its
+ * friends; no fast path reads the other side's line. */
 
-LLT_INLINE unsigned char *llt_ring_impl_slot(const struct llt_ring *r,
-					     uint64_t stride, uint64_t idx)
+LLT_INLINE unsigned char *llt_ring_impl_group(const struct llt_ring *r, uint64_t off)
 {
-	return (unsigned char *)r + sizeof(struct llt_ring) + idx * stride;
+	return (unsigned char *)r + sizeof(struct llt_ring) + off;
 }
 
-LLT_INLINE uint64_t *llt_ring_impl_seq(const struct llt_ring *r,
-				       uint64_t stride, uint64_t mask, uint64_t pos)
+/* Moves a side m elements on within its group (m <= per - idx). */
+LLT_INLINE void llt_ring_impl_advance(struct llt_ring_impl_side *s, uint64_t pos, uint32_t m)
 {
-	return (uint64_t *)(void *)llt_ring_impl_slot(r, stride, pos & mask);
+	uint32_t i = s->idx + m;
+	if (i == s->per) {
+		uint64_t o = s->off + s->gsize;
+		s->off = o == s->span ? 0 : o;
+		i = 0;
+	}
+	s->idx = i;
+	/* Relaxed: read only by llt_ring_size() and friends, synchronizes
+	 * with nothing. */
+	__atomic_store_n(&s->pos, pos, __ATOMIC_RELAXED);
 }
 
-/* Copy one element; the common 8-byte case stays two moves. */
-LLT_INLINE void llt_ring_impl_copy(void *dst, const void *src, uint64_t n)
+/* Copies m elements of esize bytes between strided arrays. */
+LLT_INLINE void llt_ring_impl_copy(unsigned char *dst, size_t dstride,
+				   const unsigned char *src, size_t sstride,
+				   uint32_t esize, uint32_t m)
 {
-	if (LLT_LIKELY(n == 8)) {
-		uint64_t v;
-		memcpy(&v, src, 8);
-		memcpy(dst, &v, 8);
+	uint32_t i;
+	if (LLT_LIKELY(esize == 8)) {
+		for (i = 0; i < m; i++) {
+			uint64_t v;
+			memcpy(&v, src + i * sstride, 8);
+			memcpy(dst + i * dstride, &v, 8);
+		}
+	} else if (dstride == esize && sstride == esize) {
+		memcpy(dst, src, (size_t)m * esize);
 	} else {
-		memcpy(dst, src, (size_t)n);
+		for (i = 0; i < m; i++)
+			memcpy(dst + i * dstride, src + i * sstride, esize);
 	}
 }
 
-/* How many of the n positions from p on the producer may write (n <= C). */
-LLT_INLINE size_t llt_ring_impl_free_run(const struct llt_ring *r, uint64_t p,
-					 size_t n, uint64_t stride, uint64_t mask)
+/* Free elements from p on in the producer's group (<= 0: none). */
+LLT_INLINE int32_t llt_ring_impl_free(const struct llt_ring_impl_side *s,
+				      const uint32_t *hdr, uint64_t p)
 {
-	size_t k = 0;
-	if (LLT_UNLIKELY(n == 0))
-		return 0;
-	/* Acquire: pairs with the consumer's release store of seq = p + C in
-	 * llt_ring_pop() and friends; it frees slots in order, so this covers
-	 * the whole range. */
-	if (LLT_LIKELY(__atomic_load_n(llt_ring_impl_seq(r, stride, mask, p + n - 1),
-				       __ATOMIC_ACQUIRE) == p + n - 1))
-		return n;
-	/* Acquire: as above, for a shorter range. */
-	while (k < n - 1 && __atomic_load_n(llt_ring_impl_seq(r, stride, mask, p + k),
-					    __ATOMIC_ACQUIRE) == p + k)
-		k++;
-	return k;
+	/* Acquire: pairs with the consumer's release store of free; its reads
+	 * of these slots are done before we write them. */
+	return (int32_t)(__atomic_load_n(hdr + 1, __ATOMIC_ACQUIRE) - (uint32_t)(p - s->cap));
 }
 
-/* How many of the n positions from c on the consumer may read (n <= C). */
-LLT_INLINE size_t llt_ring_impl_ready_run(const struct llt_ring *r, uint64_t c,
-					  size_t n, uint64_t stride, uint64_t mask)
+/* Ready elements from c on in the consumer's group (<= 0: none). */
+LLT_INLINE int32_t llt_ring_impl_ready(const uint32_t *hdr, uint64_t c)
 {
-	size_t k = 0;
-	if (LLT_UNLIKELY(n == 0))
-		return 0;
-	/* Acquire: pairs with the producer's release store of seq = c + 1 in
-	 * llt_ring_push() and friends; it publishes in order, so this covers
-	 * the whole range. */
-	if (LLT_LIKELY(__atomic_load_n(llt_ring_impl_seq(r, stride, mask, c + n - 1),
-				       __ATOMIC_ACQUIRE) == c + n))
-		return n;
-	/* Acquire: as above, for a shorter range. */
-	while (k < n - 1 && __atomic_load_n(llt_ring_impl_seq(r, stride, mask, c + k),
-					    __ATOMIC_ACQUIRE) == c + k + 1)
-		k++;
-	return k;
+	/* Acquire: pairs with the producer's release store of pub; the
+	 * elements it wrote before are visible from here on. */
+	return (int32_t)(__atomic_load_n(hdr, __ATOMIC_ACQUIRE) - (uint32_t)c);
 }
 
 /* ------------------------------------------------------------ single item */
 
 LLT_INLINE bool llt_ring_push(struct llt_ring *r, const void *elem)
 {
-	const uint64_t p = r->prod.pos;   /* only this thread writes it */
-	const uint64_t stride = r->prod.stride;
-	unsigned char *s = llt_ring_impl_slot(r, stride, p & r->prod.mask);
+	struct llt_ring_impl_side *s = &r->prod;
+	const uint64_t p = s->pos;        /* only this thread writes it */
+	unsigned char *g = llt_ring_impl_group(r, s->off);
+	uint32_t *hdr = (uint32_t *)(void *)g;
 
-	LLT_ASSERT(r->prod.magic == LLT_RING_IMPL_MAGIC);
-	/* Acquire: pairs with the consumer's release of this slot (seq = p
-	 * after its last read of it), so our write cannot overtake that read. */
-	if (__atomic_load_n((uint64_t *)(void *)s, __ATOMIC_ACQUIRE) != p)
+	LLT_ASSERT(s->magic == LLT_RING_IMPL_MAGIC);
+	if (llt_ring_impl_free(s, hdr, p) <= 0)
 		return false;
-	llt_ring_impl_copy(s + 8, elem, r->prod.esize);
-	/* Release: pairs with the consumer's acquire load of seq in
-	 * llt_ring_pop(); the element written above is visible to it. */
-	__atomic_store_n((uint64_t *)(void *)s, p + 1, __ATOMIC_RELEASE);
-	/* Relaxed: read only by llt_ring_size() and friends, synchronizes
-	 * with nothing. */
-	__atomic_store_n(&r->prod.pos, p + 1, __ATOMIC_RELAXED);
+	llt_ring_impl_copy(g + 8 + (size_t)s->idx * s->stride, 0,
+			   (const unsigned char *)elem, 0, s->esize, 1);
+	/* Release: pairs with the consumer's acquire load of pub; the element
+	 * is visible to it. */
+	__atomic_store_n(hdr, (uint32_t)(p + 1), __ATOMIC_RELEASE);
+	llt_ring_impl_advance(s, p + 1, 1);
 	return true;
 }
 
 LLT_INLINE bool llt_ring_pop(struct llt_ring *r, void *elem)
 {
-	const uint64_t c = r->cons.pos;   /* only this thread writes it */
-	const uint64_t stride = r->cons.stride;
-	unsigned char *s = llt_ring_impl_slot(r, stride, c & r->cons.mask);
+	struct llt_ring_impl_side *s = &r->cons;
+	const uint64_t c = s->pos;        /* only this thread writes it */
+	unsigned char *g = llt_ring_impl_group(r, s->off);
+	uint32_t *hdr = (uint32_t *)(void *)g;
 
-	LLT_ASSERT(r->cons.magic == LLT_RING_IMPL_MAGIC);
-	/* Acquire: pairs with the producer's release store of seq = c + 1 in
-	 * llt_ring_push(); the element it wrote is visible from here on. */
-	if (__atomic_load_n((uint64_t *)(void *)s, __ATOMIC_ACQUIRE) != c + 1)
+	LLT_ASSERT(s->magic == LLT_RING_IMPL_MAGIC);
+	if (llt_ring_impl_ready(hdr, c) <= 0)
 		return false;
-	llt_ring_impl_copy(elem, s + 8, r->cons.esize);
-	/* Release: pairs with the producer's acquire load of seq in
-	 * llt_ring_push(); our read of the element is done before it reuses
-	 * the slot. */
-	__atomic_store_n((uint64_t *)(void *)s, c + r->cons.mask + 1, __ATOMIC_RELEASE);
-	/* Relaxed: read only by llt_ring_size() and friends. */
-	__atomic_store_n(&r->cons.pos, c + 1, __ATOMIC_RELAXED);
+	llt_ring_impl_copy((unsigned char *)elem, 0,
+			   g + 8 + (size_t)s->idx * s->stride, 0, s->esize, 1);
+	/* Release: pairs with the producer's acquire load of free; our read
+	 * is done before it reuses the slot. */
+	__atomic_store_n(hdr + 1, (uint32_t)(c + 1), __ATOMIC_RELEASE);
+	llt_ring_impl_advance(s, c + 1, 1);
 	return true;
 }
 
@@ -160,35 +162,35 @@ LLT_INLINE bool llt_ring_pop(struct llt_ring *r, void *elem)
  * elem_size 8. */
 LLT_INLINE bool llt_ring_push_u64(struct llt_ring *r, uint64_t v)
 {
-	const uint64_t p = r->prod.pos;   /* only this thread writes it */
-	unsigned char *s = llt_ring_impl_slot(r, r->prod.stride, p & r->prod.mask);
+	struct llt_ring_impl_side *s = &r->prod;
+	const uint64_t p = s->pos;        /* only this thread writes it */
+	unsigned char *g = llt_ring_impl_group(r, s->off);
+	uint32_t *hdr = (uint32_t *)(void *)g;
 
-	LLT_ASSERT(r->prod.esize == 8);
-	/* Acquire: pairs with the consumer's release of this slot. */
-	if (__atomic_load_n((uint64_t *)(void *)s, __ATOMIC_ACQUIRE) != p)
+	LLT_ASSERT(s->esize == 8);
+	if (llt_ring_impl_free(s, hdr, p) <= 0)
 		return false;
-	memcpy(s + 8, &v, 8);
-	/* Release: pairs with the consumer's acquire load of seq. */
-	__atomic_store_n((uint64_t *)(void *)s, p + 1, __ATOMIC_RELEASE);
-	/* Relaxed: read only by llt_ring_size() and friends. */
-	__atomic_store_n(&r->prod.pos, p + 1, __ATOMIC_RELAXED);
+	memcpy(g + 8 + (size_t)s->idx * 8, &v, 8);
+	/* Release: pairs with the consumer's acquire load of pub. */
+	__atomic_store_n(hdr, (uint32_t)(p + 1), __ATOMIC_RELEASE);
+	llt_ring_impl_advance(s, p + 1, 1);
 	return true;
 }
 
 LLT_INLINE bool llt_ring_pop_u64(struct llt_ring *r, uint64_t *v)
 {
-	const uint64_t c = r->cons.pos;   /* only this thread writes it */
-	unsigned char *s = llt_ring_impl_slot(r, r->cons.stride, c & r->cons.mask);
+	struct llt_ring_impl_side *s = &r->cons;
+	const uint64_t c = s->pos;        /* only this thread writes it */
+	unsigned char *g = llt_ring_impl_group(r, s->off);
+	uint32_t *hdr = (uint32_t *)(void *)g;
 
-	LLT_ASSERT(r->cons.esize == 8);
-	/* Acquire: pairs with the producer's release store of seq = c + 1. */
-	if (__atomic_load_n((uint64_t *)(void *)s, __ATOMIC_ACQUIRE) != c + 1)
+	LLT_ASSERT(s->esize == 8);
+	if (llt_ring_impl_ready(hdr, c) <= 0)
 		return false;
-	memcpy(v, s + 8, 8);
-	/* Release: pairs with the producer's acquire load of seq. */
-	__atomic_store_n((uint64_t *)(void *)s, c + r->cons.mask + 1, __ATOMIC_RELEASE);
-	/* Relaxed: read only by llt_ring_size() and friends. */
-	__atomic_store_n(&r->cons.pos, c + 1, __ATOMIC_RELAXED);
+	memcpy(v, g + 8 + (size_t)s->idx * 8, 8);
+	/* Release: pairs with the producer's acquire load of free. */
+	__atomic_store_n(hdr + 1, (uint32_t)(c + 1), __ATOMIC_RELEASE);
+	llt_ring_impl_advance(s, c + 1, 1);
 	return true;
 }
 
@@ -196,132 +198,160 @@ LLT_INLINE bool llt_ring_pop_u64(struct llt_ring *r, uint64_t *v)
 
 LLT_INLINE size_t llt_ring_push_bulk(struct llt_ring *r, const void *elems, size_t n)
 {
-	const uint64_t p = r->prod.pos;   /* only this thread writes it */
-	const uint64_t stride = r->prod.stride, mask = r->prod.mask;
-	const uint64_t esize = r->prod.esize;
+	struct llt_ring_impl_side *s = &r->prod;
 	const unsigned char *src = (const unsigned char *)elems;
-	size_t i;
+	uint64_t p = s->pos;              /* only this thread writes it */
+	size_t done = 0;
 
-	LLT_ASSERT(r->prod.magic == LLT_RING_IMPL_MAGIC);
-	if (n > mask + 1)
-		n = (size_t)(mask + 1);
-	n = llt_ring_impl_free_run(r, p, n, stride, mask);
-	for (i = 0; i < n; i++) {
-		unsigned char *s = llt_ring_impl_slot(r, stride, (p + i) & mask);
-		llt_ring_impl_copy(s + 8, src + i * esize, esize);
-		/* Release: pairs with the consumer's acquire load of seq. */
-		__atomic_store_n((uint64_t *)(void *)s, p + i + 1, __ATOMIC_RELEASE);
+	LLT_ASSERT(s->magic == LLT_RING_IMPL_MAGIC);
+	while (done < n) {
+		unsigned char *g = llt_ring_impl_group(r, s->off);
+		uint32_t *hdr = (uint32_t *)(void *)g;
+		uint32_t m = s->per - s->idx;
+		int32_t avail = llt_ring_impl_free(s, hdr, p);
+		if (avail <= 0)
+			break;
+		if ((uint32_t)avail < m)
+			m = (uint32_t)avail;
+		if (n - done < m)
+			m = (uint32_t)(n - done);
+		llt_ring_impl_copy(g + 8 + (size_t)s->idx * s->stride, s->stride,
+				   src + done * s->esize, s->esize, s->esize, m);
+		p += m;
+		/* Release: pairs with the consumer's acquire load of pub; the m
+		 * elements are visible to it. */
+		__atomic_store_n(hdr, (uint32_t)p, __ATOMIC_RELEASE);
+		llt_ring_impl_advance(s, p, m);
+		done += m;
 	}
-	/* Relaxed: read only by llt_ring_size() and friends. */
-	__atomic_store_n(&r->prod.pos, p + n, __ATOMIC_RELAXED);
-	return n;
+	return done;
 }
 
 LLT_INLINE size_t llt_ring_pop_bulk(struct llt_ring *r, void *elems, size_t n)
 {
-	const uint64_t c = r->cons.pos;   /* only this thread writes it */
-	const uint64_t stride = r->cons.stride, mask = r->cons.mask;
-	const uint64_t esize = r->cons.esize;
+	struct llt_ring_impl_side *s = &r->cons;
 	unsigned char *dst = (unsigned char *)elems;
-	size_t i;
+	uint64_t c = s->pos;              /* only this thread writes it */
+	size_t done = 0;
 
-	LLT_ASSERT(r->cons.magic == LLT_RING_IMPL_MAGIC);
-	if (n > mask + 1)
-		n = (size_t)(mask + 1);
-	n = llt_ring_impl_ready_run(r, c, n, stride, mask);
-	for (i = 0; i < n; i++) {
-		unsigned char *s = llt_ring_impl_slot(r, stride, (c + i) & mask);
-		llt_ring_impl_copy(dst + i * esize, s + 8, esize);
-		/* Release: pairs with the producer's acquire load of seq; the
-		 * read above is done before the slot is reused. */
-		__atomic_store_n((uint64_t *)(void *)s, c + i + mask + 1, __ATOMIC_RELEASE);
+	LLT_ASSERT(s->magic == LLT_RING_IMPL_MAGIC);
+	while (done < n) {
+		unsigned char *g = llt_ring_impl_group(r, s->off);
+		uint32_t *hdr = (uint32_t *)(void *)g;
+		uint32_t m = s->per - s->idx;
+		int32_t ready = llt_ring_impl_ready(hdr, c);
+		if (ready <= 0)
+			break;
+		if ((uint32_t)ready < m)
+			m = (uint32_t)ready;
+		if (n - done < m)
+			m = (uint32_t)(n - done);
+		llt_ring_impl_copy(dst + done * s->esize, s->esize,
+				   g + 8 + (size_t)s->idx * s->stride, s->stride, s->esize, m);
+		c += m;
+		/* Release: pairs with the producer's acquire load of free; the
+		 * reads are done before it reuses the slots. */
+		__atomic_store_n(hdr + 1, (uint32_t)c, __ATOMIC_RELEASE);
+		llt_ring_impl_advance(s, c, m);
+		done += m;
 	}
-	/* Relaxed: read only by llt_ring_size() and friends. */
-	__atomic_store_n(&r->cons.pos, c + n, __ATOMIC_RELAXED);
-	return n;
+	return done;
 }
 
 /* ------------------------------------------------------------- zero copy */
 
-/* Elements of a reserved or peeked run lie llt_ring_stride() bytes apart,
- * and a run never crosses the end of the slot array. */
+/* A reserved or peeked run lies in one group: its elements are
+ * llt_ring_stride() bytes apart, and it may be shorter than the space or
+ * the elements available when it reaches the end of a group. */
 LLT_INLINE size_t llt_ring_reserve(struct llt_ring *r, size_t n, void **ptr)
 {
-	const uint64_t p = r->prod.pos;   /* only this thread writes it */
-	const uint64_t stride = r->prod.stride, mask = r->prod.mask;
-	const uint64_t idx = p & mask;
+	struct llt_ring_impl_side *s = &r->prod;
+	const uint64_t p = s->pos;        /* only this thread writes it */
+	unsigned char *g = llt_ring_impl_group(r, s->off);
+	uint32_t m = s->per - s->idx;
+	int32_t avail = llt_ring_impl_free(s, (const uint32_t *)(void *)g, p);
 
-	LLT_ASSERT(r->prod.magic == LLT_RING_IMPL_MAGIC);
-	if (n > mask + 1 - idx)
-		n = (size_t)(mask + 1 - idx);
-	n = llt_ring_impl_free_run(r, p, n, stride, mask);
+	LLT_ASSERT(s->magic == LLT_RING_IMPL_MAGIC);
+	if (avail <= 0 || n == 0) {
+		m = 0;
+	} else {
+		if ((uint32_t)avail < m)
+			m = (uint32_t)avail;
+		if (n < m)
+			m = (uint32_t)n;
+	}
 #if defined(LLT_DEBUG) && LLT_DEBUG
-	r->prod.held = n;
+	s->held = m;
 #endif
-	*ptr = n ? (void *)(llt_ring_impl_slot(r, stride, idx) + 8) : NULL;
-	return n;
+	*ptr = m ? (void *)(g + 8 + (size_t)s->idx * s->stride) : NULL;
+	return m;
 }
 
 LLT_INLINE void llt_ring_commit(struct llt_ring *r, size_t k)
 {
-	const uint64_t p = r->prod.pos;   /* only this thread writes it */
-	const uint64_t stride = r->prod.stride, mask = r->prod.mask;
-	size_t i;
+	struct llt_ring_impl_side *s = &r->prod;
+	const uint64_t p = s->pos + k;    /* only this thread writes pos */
 
-	LLT_ASSERT(k <= r->prod.held);
-	for (i = 0; i < k; i++)
-		/* Release: pairs with the consumer's acquire load of seq; the
-		 * element built in place is visible to it. */
-		__atomic_store_n(llt_ring_impl_seq(r, stride, mask, p + i), p + i + 1,
-				 __ATOMIC_RELEASE);
+	LLT_ASSERT(k <= s->held);
+	if (k == 0)
+		return;
+	/* Release: pairs with the consumer's acquire load of pub; the
+	 * elements built in place are visible to it. */
+	__atomic_store_n((uint32_t *)(void *)llt_ring_impl_group(r, s->off), (uint32_t)p,
+			 __ATOMIC_RELEASE);
 #if defined(LLT_DEBUG) && LLT_DEBUG
-	r->prod.held = 0;
+	s->held = 0;
 #endif
-	/* Relaxed: read only by llt_ring_size() and friends. */
-	__atomic_store_n(&r->prod.pos, p + k, __ATOMIC_RELAXED);
+	llt_ring_impl_advance(s, p, (uint32_t)k);
 }
 
 LLT_INLINE size_t llt_ring_peek(struct llt_ring *r, size_t n, const void **ptr)
 {
-	const uint64_t c = r->cons.pos;   /* only this thread writes it */
-	const uint64_t stride = r->cons.stride, mask = r->cons.mask;
-	const uint64_t idx = c & mask;
+	struct llt_ring_impl_side *s = &r->cons;
+	const uint64_t c = s->pos;        /* only this thread writes it */
+	unsigned char *g = llt_ring_impl_group(r, s->off);
+	uint32_t m = s->per - s->idx;
+	int32_t ready = llt_ring_impl_ready((const uint32_t *)(void *)g, c);
 
-	LLT_ASSERT(r->cons.magic == LLT_RING_IMPL_MAGIC);
-	if (n > mask + 1 - idx)
-		n = (size_t)(mask + 1 - idx);
-	n = llt_ring_impl_ready_run(r, c, n, stride, mask);
+	LLT_ASSERT(s->magic == LLT_RING_IMPL_MAGIC);
+	if (ready <= 0 || n == 0) {
+		m = 0;
+	} else {
+		if ((uint32_t)ready < m)
+			m = (uint32_t)ready;
+		if (n < m)
+			m = (uint32_t)n;
+	}
 #if defined(LLT_DEBUG) && LLT_DEBUG
-	r->cons.held = n;
+	s->held = m;
 #endif
-	*ptr = n ? (const void *)(llt_ring_impl_slot(r, stride, idx) + 8) : NULL;
-	return n;
+	*ptr = m ? (const void *)(g + 8 + (size_t)s->idx * s->stride) : NULL;
+	return m;
 }
 
 LLT_INLINE void llt_ring_release(struct llt_ring *r, size_t k)
 {
-	const uint64_t c = r->cons.pos;   /* only this thread writes it */
-	const uint64_t stride = r->cons.stride, mask = r->cons.mask;
-	size_t i;
+	struct llt_ring_impl_side *s = &r->cons;
+	const uint64_t c = s->pos + k;    /* only this thread writes pos */
 
-	LLT_ASSERT(k <= r->cons.held);
-	for (i = 0; i < k; i++)
-		/* Release: pairs with the producer's acquire load of seq; the
-		 * in-place reads are done before the slot is reused. */
-		__atomic_store_n(llt_ring_impl_seq(r, stride, mask, c + i), c + i + mask + 1,
-				 __ATOMIC_RELEASE);
+	LLT_ASSERT(k <= s->held);
+	if (k == 0)
+		return;
+	/* Release: pairs with the producer's acquire load of free; the
+	 * in-place reads are done before it reuses the slots. */
+	__atomic_store_n((uint32_t *)(void *)llt_ring_impl_group(r, s->off) + 1, (uint32_t)c,
+			 __ATOMIC_RELEASE);
 #if defined(LLT_DEBUG) && LLT_DEBUG
-	r->cons.held = 0;
+	s->held = 0;
 #endif
-	/* Relaxed: read only by llt_ring_size() and friends. */
-	__atomic_store_n(&r->cons.pos, c + k, __ATOMIC_RELAXED);
+	llt_ring_impl_advance(s, c, (uint32_t)k);
 }
 
 /* --------------------------------------------------------------- queries */
 
 LLT_INLINE size_t llt_ring_capacity(const struct llt_ring *r)
 {
-	return (size_t)(r->prod.mask + 1);
+	return (size_t)r->prod.cap;
 }
 
 LLT_INLINE size_t llt_ring_elem_size(const struct llt_ring *r)
@@ -344,8 +374,8 @@ LLT_INLINE size_t llt_ring_size(const struct llt_ring *r)
 	uint64_t d = p - c;
 	if ((int64_t)d < 0)
 		return 0;
-	if (d > r->prod.mask + 1)
-		return (size_t)(r->prod.mask + 1);
+	if (d > r->prod.cap)
+		return (size_t)r->prod.cap;
 	return (size_t)d;
 }
 
