@@ -8,5 +8,6 @@
 #include <llt/cpu.h>
 #include <llt/clock.h>
 #include <llt/park.h>
+#include <llt/ring.h>
 
 #endif /* LLT_LLT_H */
