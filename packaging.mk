@@ -18,7 +18,7 @@ EXTRA_DIST += \
 	debian/rules \
 	debian/source/format \
 	rpm/README \
-	rpm/libllt.rpmlintrc \
+	rpm/rpmlint.toml \
 	rpm/libllt.spec
 
 ## The install test: a DESTDIR install from this build tree, a program built
