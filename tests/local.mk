@@ -52,3 +52,7 @@ TESTS_ENVIRONMENT = \
 	CC='$(CC)' CXX='$(CXX)' top_builddir='$(top_builddir)' top_srcdir='$(top_srcdir)' \
 	CK_DEFAULT_TIMEOUT=$${CK_DEFAULT_TIMEOUT:-60}; \
 	export CC CXX top_builddir top_srcdir CK_DEFAULT_TIMEOUT;
+
+# The Debian symbols file follows the version script.
+TESTS += tests/check_symbols.sh
+EXTRA_DIST += tests/check_symbols.sh
