@@ -9,5 +9,6 @@
 #include <llt/clock.h>
 #include <llt/park.h>
 #include <llt/ring.h>
+#include <llt/chan.h>
 
 #endif /* LLT_LLT_H */

@@ -1,0 +1,293 @@
+/* llt/chan: set-up and the blocking slow paths of the SPSC channel.
+ *
+ * A side that cannot proceed first spins, polling the ring itself (so a
+ * spinning receiver costs the sender nothing: the sender's notify sees no
+ * waiter and makes no write), for the channel's budget measured with the
+ * clock; then it parks with the event-count protocol of <llt/park.h>:
+ * announce (prepare_wait), try the ring once more, then sleep
+ * (commit_wait) or leave (cancel_wait).  The other side's notify after
+ * every successful operation pairs with that announcement, so a wake-up
+ * cannot be lost; close sets its latch and notifies both parks, which
+ * pairs with the latch checks made between announce and sleep. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <llt/chan.h>
+#include <llt/clock.h>
+#include <llt/cpu.h>
+
+#define CHAN_MAGIC UINT32_C(0x6c6c7463) /* "lltc" */
+
+size_t llt_chan_memsize(size_t capacity, size_t elem_size)
+{
+	size_t ring = llt_ring_memsize(capacity, elem_size);
+	if (ring == 0)
+		return 0;
+	return offsetof(struct llt_chan, ring) + ring;
+}
+
+int llt_chan_init(struct llt_chan *c, size_t capacity, size_t elem_size, const struct llt_chan_attr *attr)
+{
+	if (!c || ((uintptr_t)c % LLT_PAD_SIZE) != 0 || llt_chan_memsize(capacity, elem_size) == 0)
+		return -EINVAL;
+	struct llt_chan_attr a = {LLT_CHAN_SPIN_DEFAULT_NS, 0, 0};
+	if (attr)
+		a = *attr;
+	if ((a.flags & ~LLT_CHAN_SHARED) != 0 || a.reserved != 0 || a.spin_ns > UINT64_C(1000000000) * 3600)
+		return -EINVAL;
+	/* Everything is checked: from here nothing fails. */
+	memset(c, 0, offsetof(struct llt_chan, ring));
+	unsigned pflags = (a.flags & LLT_CHAN_SHARED) ? LLT_PARK_SHARED : 0;
+	if (llt_park_init(&c->not_empty, pflags) != 0 || llt_park_init(&c->not_full, pflags) != 0 ||
+	    llt_ring_init(&c->ring, capacity, elem_size) != 0)
+		return -EINVAL; /* not reached: arguments were checked above */
+	c->flags = a.flags;
+	c->spin_ns = a.spin_ns;
+	c->magic = CHAN_MAGIC;
+	return 0;
+}
+
+int llt_chan_destroy(struct llt_chan *c)
+{
+	if (!c || c->magic != CHAN_MAGIC)
+		return -EINVAL;
+	struct llt_park_stats a, b;
+	llt_park_stats(&c->not_empty, &a);
+	llt_park_stats(&c->not_full, &b);
+	if (a.waiters || b.waiters)
+		return -EBUSY;
+	llt_park_destroy(&c->not_empty);
+	llt_park_destroy(&c->not_full);
+	llt_ring_destroy(&c->ring);
+	c->magic = 0;
+	return 0;
+}
+
+int llt_chan_create(size_t capacity, size_t elem_size, const struct llt_chan_attr *attr, struct llt_chan **out)
+{
+	if (!out)
+		return -EINVAL;
+	size_t size = llt_chan_memsize(capacity, elem_size);
+	if (size == 0)
+		return -EINVAL;
+	if (attr && (attr->flags & LLT_CHAN_SHARED))
+		return -EINVAL; /* shared channels live in memory the caller maps */
+	void *mem = NULL;
+	size = (size + LLT_PAD_SIZE - 1) / LLT_PAD_SIZE * LLT_PAD_SIZE;
+	if (posix_memalign(&mem, LLT_PAD_SIZE, size) != 0)
+		return -ENOMEM;
+	int r = llt_chan_init(mem, capacity, elem_size, attr);
+	if (r != 0) {
+		free(mem);
+		return r;
+	}
+	*out = mem;
+	return 0;
+}
+
+void llt_chan_free(struct llt_chan *c)
+{
+	if (!c)
+		return;
+	llt_chan_destroy(c);
+	free(c);
+}
+
+int llt_chan_close(struct llt_chan *c)
+{
+	if (!c)
+		return -EINVAL;
+	/* Release: pairs with the acquire in llt_chan_is_closed(), so whoever
+	 * sees the latch sees what this thread sent before closing. */
+	if (__atomic_exchange_n(&c->closed, 1, __ATOMIC_RELEASE) != 0)
+		return -EPIPE;
+	llt_park_notify_all(&c->not_empty);
+	llt_park_notify_all(&c->not_full);
+	return 0;
+}
+
+void llt_chan_stats(const struct llt_chan *c, struct llt_chan_stats *st)
+{
+	if (!c || !st)
+		return;
+	struct llt_park_stats ne, nf;
+	llt_park_stats(&c->not_empty, &ne);
+	llt_park_stats(&c->not_full, &nf);
+	st->sent = __atomic_load_n(&c->tx.ops, __ATOMIC_RELAXED);
+	st->received = __atomic_load_n(&c->rx.ops, __ATOMIC_RELAXED);
+	st->full = __atomic_load_n(&c->tx.misses, __ATOMIC_RELAXED);
+	st->empty = __atomic_load_n(&c->rx.misses, __ATOMIC_RELAXED);
+	st->sender_parks = nf.parks;
+	st->receiver_parks = ne.parks;
+	st->sender_wakes = nf.wakes;
+	st->receiver_wakes = ne.wakes;
+}
+
+/* ------------------------------------------------------------ slow paths */
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Absolute CLOCK_MONOTONIC deadline (the park's clock) for a timeout. */
+static uint64_t deadline_of(uint64_t timeout_ns)
+{
+	if (timeout_ns == LLT_CHAN_IMPL_FOREVER)
+		return UINT64_MAX;
+	uint64_t now = monotonic_ns();
+	return timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
+}
+
+/* One attempt of a side: 1 done, 0 not now, -EPIPE closed. */
+typedef int (*attempt_fn)(struct llt_chan *c, void *elem);
+
+static int attempt_send(struct llt_chan *c, void *elem)
+{
+	if (llt_chan_impl_closed_relaxed(c))
+		return -EPIPE;
+	if (!llt_ring_push(&c->ring, elem))
+		return 0;
+	llt_chan_impl_sent(c, 1);
+	return 1;
+}
+
+static int attempt_recv(struct llt_chan *c, void *elem)
+{
+	if (llt_ring_pop(&c->ring, elem)) {
+		llt_chan_impl_received(c, 1);
+		return 1;
+	}
+	if (!llt_chan_is_closed(c))
+		return 0;
+	/* Closed: drain what was sent before the close, then report it. */
+	if (llt_ring_pop(&c->ring, elem)) {
+		llt_chan_impl_received(c, 1);
+		return 1;
+	}
+	return -EPIPE;
+}
+
+/* Spin for the budget (and at most until the deadline), then park on
+ * `park` until an attempt succeeds, the channel closes or time is up. */
+static int wait_side(struct llt_chan *c, struct llt_park *park, attempt_fn attempt, void *elem,
+		     uint64_t timeout_ns)
+{
+	int r = attempt(c, elem);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	/* One miss per call that had to wait, however long it spins. */
+	llt_chan_impl_count(park == &c->not_full ? &c->tx.misses : &c->rx.misses, 1);
+	uint64_t deadline = deadline_of(timeout_ns);
+	uint64_t spin = c->spin_ns < timeout_ns ? c->spin_ns : timeout_ns;
+	if (spin) {
+		uint64_t t0 = llt_clock_now(), span = llt_clock_from_ns(spin);
+		do {
+			llt_cpu_relax();
+			r = attempt(c, elem);
+			if (r != 0)
+				return r < 0 ? r : 0;
+		} while (llt_clock_now() - t0 < span);
+	}
+	for (;;) {
+		uint32_t key = llt_park_prepare_wait(park);
+		/* After the announcement: either this attempt sees the other
+		 * side's progress (or the close), or that side's notify sees
+		 * us waiting and bumps the epoch, so commit_wait returns. */
+		r = attempt(c, elem);
+		if (r != 0) {
+			llt_park_cancel_wait(park);
+			return r < 0 ? r : 0;
+		}
+		if (timeout_ns == 0) {
+			llt_park_cancel_wait(park);
+			return -ETIMEDOUT;
+		}
+		int w = deadline == UINT64_MAX ? llt_park_commit_wait(park, key, 0)
+					       : llt_park_commit_wait_until(park, key, 0, deadline);
+		if (w == -ETIMEDOUT) {
+			r = attempt(c, elem);
+			return r > 0 ? 0 : r < 0 ? r : -ETIMEDOUT;
+		}
+	}
+}
+
+int llt_chan_impl_send_wait(struct llt_chan *c, const void *elem, uint64_t timeout_ns)
+{
+	return wait_side(c, &c->not_full, attempt_send, (void *)(uintptr_t)elem, timeout_ns);
+}
+
+int llt_chan_impl_recv_wait(struct llt_chan *c, void *elem, uint64_t timeout_ns)
+{
+	return wait_side(c, &c->not_empty, attempt_recv, elem, timeout_ns);
+}
+
+int llt_chan_send_timed(struct llt_chan *c, const void *elem, uint64_t timeout_ns)
+{
+	if (timeout_ns == LLT_CHAN_IMPL_FOREVER)
+		timeout_ns--; /* a real deadline, however far */
+	return wait_side(c, &c->not_full, attempt_send, (void *)(uintptr_t)elem, timeout_ns);
+}
+
+int llt_chan_recv_timed(struct llt_chan *c, void *elem, uint64_t timeout_ns)
+{
+	if (timeout_ns == LLT_CHAN_IMPL_FOREVER)
+		timeout_ns--;
+	return wait_side(c, &c->not_empty, attempt_recv, elem, timeout_ns);
+}
+
+/* Bulk: block until at least one element moves, then move what fits. */
+struct bulk {
+	const void *src;
+	void *dst;
+	size_t n, done;
+};
+
+static int attempt_send_bulk(struct llt_chan *c, void *p)
+{
+	struct bulk *b = p;
+	if (llt_chan_impl_closed_relaxed(c))
+		return -EPIPE;
+	b->done = llt_ring_push_bulk(&c->ring, b->src, b->n);
+	if (b->done)
+		llt_chan_impl_sent(c, b->done);
+	return b->done > 0;
+}
+
+static int attempt_recv_bulk(struct llt_chan *c, void *p)
+{
+	struct bulk *b = p;
+	b->done = llt_ring_pop_bulk(&c->ring, b->dst, b->n);
+	if (!b->done && llt_chan_is_closed(c)) {
+		b->done = llt_ring_pop_bulk(&c->ring, b->dst, b->n);
+		if (!b->done)
+			return -EPIPE;
+	}
+	if (b->done)
+		llt_chan_impl_received(c, b->done);
+	return b->done > 0;
+}
+
+ssize_t llt_chan_send_bulk(struct llt_chan *c, const void *elems, size_t n)
+{
+	if (n == 0)
+		return llt_chan_impl_closed_relaxed(c) ? -EPIPE : 0;
+	struct bulk b = {elems, NULL, n, 0};
+	int r = wait_side(c, &c->not_full, attempt_send_bulk, &b, LLT_CHAN_IMPL_FOREVER);
+	return r < 0 ? r : (ssize_t)b.done;
+}
+
+ssize_t llt_chan_recv_bulk(struct llt_chan *c, void *elems, size_t n)
+{
+	if (n == 0)
+		return 0;
+	struct bulk b = {NULL, elems, n, 0};
+	int r = wait_side(c, &c->not_empty, attempt_recv_bulk, &b, LLT_CHAN_IMPL_FOREVER);
+	return r < 0 ? r : (ssize_t)b.done;
+}
