@@ -537,8 +537,8 @@ START_TEST(bad_input_changes_nothing)
 	ck_assert_uint_eq(llt_chan_memsize(0, 8), 0);
 	ck_assert_uint_eq(llt_chan_memsize(16, 0), 0);
 	ck_assert_uint_eq(llt_chan_memsize(SIZE_MAX, 8), 0);
-	unsigned char *mem = aligned_alloc(LLT_PAD_SIZE, size + LLT_PAD_SIZE);
-	ck_assert_ptr_nonnull(mem);
+	unsigned char *mem = NULL;
+	ck_assert_int_eq(posix_memalign((void **)&mem, LLT_PAD_SIZE, size + LLT_PAD_SIZE), 0);
 	unsigned char *copy = malloc(size + LLT_PAD_SIZE);
 	memset(mem, 0xa5, size + LLT_PAD_SIZE);
 	memcpy(copy, mem, size + LLT_PAD_SIZE);
