@@ -7,5 +7,6 @@
 #include <llt/version.h>
 #include <llt/cpu.h>
 #include <llt/clock.h>
+#include <llt/hist.h>
 
 #endif /* LLT_LLT_H */

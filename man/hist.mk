@@ -1,0 +1,1 @@
+## man/: llt/hist pages.
