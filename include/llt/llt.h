@@ -10,5 +10,6 @@
 #include <llt/park.h>
 #include <llt/ring.h>
 #include <llt/chan.h>
+#include <llt/hist.h>
 
 #endif /* LLT_LLT_H */
