@@ -7,5 +7,7 @@
 #include <llt/version.h>
 #include <llt/cpu.h>
 #include <llt/clock.h>
+#include <llt/objpool.h>
+#include <llt/arena.h>
 
 #endif /* LLT_LLT_H */

@@ -1,0 +1,1 @@
+## man/mem.mk: pages of llt/objpool and llt/arena.

@@ -1,0 +1,1 @@
+## tests/bench/mem.mk: benchmarks of llt/objpool and llt/arena.
