@@ -1,6 +1,5 @@
 /* llt/arena: set-up checks, alignment, a randomised model, reset, mark and
  * rewind, realloc-last, huge requests, caller memory, AddressSanitizer. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>

@@ -1,7 +1,6 @@
 /* llt/objpool: set-up checks, randomised model tests against a reference,
  * exhaustion and growth, threads passing objects, thread exit, and the
  * debug and AddressSanitizer checks. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
