@@ -259,7 +259,7 @@ END_TEST
 /* ------------------------------------------------------------ threads */
 
 struct tobj {
-	int owner;              /* atomic: thread that holds it, 0 if none */
+	int owner;              /* atomic: thread that holds it (1..8), else not one */
 	uint32_t seq;
 	char pad[56];
 };
@@ -318,9 +318,10 @@ static void *worker(void *arg)
 	for (long i = 0; i < c->ops; i++) {
 		struct tobj *o = llt_objpool_get(c->pool);
 		if (o) {
-			int zero = 0;
-			/* No object is handed out twice at once. */
-			if (!__atomic_compare_exchange_n(&o->owner, &zero, c->me, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			/* No object is handed out twice at once: a free object's
+			 * tag is 0 (or the debug fill), never a thread's id. */
+			int old = __atomic_exchange_n(&o->owner, c->me, __ATOMIC_RELAXED);
+			if (old >= 1 && old <= 8)
 				c->errors++;
 			o->seq = (uint32_t)i;
 			c->got++;
@@ -332,7 +333,7 @@ static void *worker(void *arg)
 				mine[nmine++] = o;
 			}
 		}
-		struct tobj *r = hq_pop(&c->h[c->me]);
+		struct tobj *r = hq_pop(&c->h[c->me - 1]);
 		if (r)
 			release(c, r);
 	}
