@@ -405,7 +405,6 @@ static void *st_get_slow(struct pool *p)
 			void *obj = p->bump;
 			p->bump += p->stride;
 			p->touched++;
-			p->pub.impl_in_use++;
 			UNPOISON(obj, p->stride);
 			return obj;
 		}
@@ -458,7 +457,6 @@ void *llt_objpool_impl_get_slow(struct llt_objpool *pool)
 		if (obj) {
 			UNPOISON(obj, p->stride);
 			pool->impl_free = *(void **)obj;
-			pool->impl_in_use++;
 			return obj;
 		}
 		return st_get_slow(p);
@@ -471,7 +469,6 @@ static void put_raw(struct pool *p, void *obj)
 	if (!(p->pub.impl_flags & LLT_OBJPOOL_THREADSAFE)) {
 		*(void **)obj = p->pub.impl_free;
 		p->pub.impl_free = obj;
-		p->pub.impl_in_use--;
 		POISON(obj, p->stride);
 		return;
 	}
@@ -711,6 +708,20 @@ void llt_objpool_free(struct llt_objpool *pool)
 	free(p);
 }
 
+/* Length of a single-threaded pool's free list.  The links live in
+ * poisoned objects: each is unpoisoned for the read and poisoned again. */
+static size_t st_free_count(const struct pool *p)
+{
+	size_t n = 0;
+	for (void *o = p->pub.impl_free; o; n++) {
+		UNPOISON(o, sizeof(void *));
+		void *next = *(void **)o;
+		POISON(o, sizeof(void *));
+		o = next;
+	}
+	return n;
+}
+
 int llt_objpool_stats(const struct llt_objpool *pool, struct llt_objpool_stats *s)
 {
 	if (!pool || !s)
@@ -728,7 +739,9 @@ int llt_objpool_stats(const struct llt_objpool *pool, struct llt_objpool_stats *
 		s->high_water = __atomic_load_n(&p->high_water, __ATOMIC_RELAXED);
 		s->failed_gets = __atomic_load_n(&p->failed, __ATOMIC_RELAXED);
 	} else {
-		s->in_use = pool->impl_in_use;
+		/* Not counted on the fast path: every object touched so far,
+		 * less those on the free list (a walk of it). */
+		s->in_use = p->touched - st_free_count(p);
 		s->high_water = p->touched;
 		s->failed_gets = p->failed;
 	}

@@ -93,7 +93,7 @@ struct llt_objpool_impl_tcache {
 
 struct llt_objpool {
 	void *impl_free;        /* single-threaded: free list (next pointer in each object) */
-	size_t impl_in_use;     /* single-threaded: objects handed out */
+	size_t impl_reserved0;
 	uint32_t impl_flags;    /* LLT_OBJPOOL_* */
 	uint32_t impl_slot;     /* thread-safe: per-thread cache slot */
 	uint64_t impl_gen;      /* thread-safe: unique, never 0 */

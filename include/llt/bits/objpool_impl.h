@@ -39,7 +39,6 @@ LLT_INLINE void *llt_objpool_get(struct llt_objpool *pool)
 		if (LLT_LIKELY(obj != NULL)) {
 			LLT_OBJPOOL_IMPL_UNPOISON(obj, pool->impl_stride);
 			pool->impl_free = *(void **)obj;
-			pool->impl_in_use++;
 			return obj;
 		}
 	} else {
@@ -70,7 +69,6 @@ LLT_INLINE void llt_objpool_put(struct llt_objpool *pool, void *obj)
 	if (!(pool->impl_flags & LLT_OBJPOOL_THREADSAFE)) {
 		*(void **)obj = pool->impl_free;
 		pool->impl_free = obj;
-		pool->impl_in_use--;
 		LLT_OBJPOOL_IMPL_POISON(obj, pool->impl_stride);
 		return;
 	}
