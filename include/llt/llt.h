@@ -11,5 +11,7 @@
 #include <llt/ring.h>
 #include <llt/chan.h>
 #include <llt/hist.h>
+#include <llt/objpool.h>
+#include <llt/arena.h>
 
 #endif /* LLT_LLT_H */
