@@ -218,11 +218,15 @@ static double rate_from_perf(void)
 	double hz = 0;
 	uint32_t seq;
 	for (int tries = 0; tries < 100; tries++) {
+		/* The kernel's sequence lock (perf_event_mmap_page.lock): the
+		 * fields are read with acquire loads, so the re-read of the
+		 * sequence cannot move ahead of them. */
 		seq = __atomic_load_n(&pg->lock, __ATOMIC_ACQUIRE);
-		bool cap = pg->cap_user_time;
-		uint32_t mult = pg->time_mult;
-		uint16_t shift = pg->time_shift;
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		struct perf_event_mmap_page caps;
+		caps.capabilities = __atomic_load_n(&pg->capabilities, __ATOMIC_ACQUIRE);
+		bool cap = caps.cap_user_time;
+		uint32_t mult = __atomic_load_n(&pg->time_mult, __ATOMIC_ACQUIRE);
+		uint16_t shift = __atomic_load_n(&pg->time_shift, __ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&pg->lock, __ATOMIC_RELAXED) != seq)
 			continue;
 		if (cap && mult && shift < 64)
@@ -551,13 +555,16 @@ static void anchor_set(uint32_t src)
 			rt = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 		}
 	}
-	/* Sequence lock writer: odd while writing (release fences order the
-	 * field stores between the two counter updates). */
+	/* Sequence lock writer (callers hold the clock's mutex): odd while
+	 * writing.  Without fences (Boehm, "Can seqlocks get along with
+	 * programming language memory models?", MSPC 2012): the field stores
+	 * are releases, so a reader that reads either new field also sees
+	 * the odd sequence stored before it, and the final release publishes
+	 * both fields with the even sequence. */
 	uint32_t s = atomic_load_explicit(&anchor_seq, memory_order_relaxed);
 	atomic_store_explicit(&anchor_seq, s + 1, memory_order_relaxed);
-	atomic_thread_fence(memory_order_release);
-	atomic_store_explicit(&anchor_ticks, ticks, memory_order_relaxed);
-	atomic_store_explicit(&anchor_rt, rt, memory_order_relaxed);
+	atomic_store_explicit(&anchor_ticks, ticks, memory_order_release);
+	atomic_store_explicit(&anchor_rt, rt, memory_order_release);
 	atomic_store_explicit(&anchor_seq, s + 2, memory_order_release);
 }
 
@@ -824,11 +831,11 @@ int llt_clock_anchor(struct llt_clock_anchor *out)
 			llt_cpu_relax();
 			continue;
 		}
-		out->ticks = atomic_load_explicit(&anchor_ticks, memory_order_relaxed);
-		out->realtime_ns = atomic_load_explicit(&anchor_rt, memory_order_relaxed);
-		/* Pairs with the writer's release fence: if the sequence is
-		 * unchanged, the two fields are from one anchor. */
-		atomic_thread_fence(memory_order_acquire);
+		/* Acquire loads pair with the writer's release stores of the
+		 * fields, and keep the re-read of the sequence after them: if
+		 * it is unchanged, both fields are from one anchor. */
+		out->ticks = atomic_load_explicit(&anchor_ticks, memory_order_acquire);
+		out->realtime_ns = atomic_load_explicit(&anchor_rt, memory_order_acquire);
 		if (atomic_load_explicit(&anchor_seq, memory_order_relaxed) == s)
 			return 0;
 	}

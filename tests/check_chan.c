@@ -1,7 +1,9 @@
 /* llt/chan: exactly-once in-order delivery with random pauses, bulk,
  * close in every state, timeouts, a park/wake storm, fork + shared memory,
  * bad input, and an idle receiver's CPU time. */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* when built outside configure's config.h */
+#endif
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>

@@ -3,7 +3,9 @@
  *
  * The clock chooses its source once per process, so every case that needs
  * a particular mode runs in a child process of its own (in_child). */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* when built outside configure's config.h */
+#endif
 #include <errno.h>
 #include <locale.h>
 #include <math.h>

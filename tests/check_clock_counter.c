@@ -2,7 +2,9 @@
  * applying a rate.  Skipped where auto mode does not choose the counter
  * (no invariant counter, or it failed the start-up checks), and the
  * cross-CPU cases need two allowed CPUs. */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* when built outside configure's config.h */
+#endif
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>

@@ -1,6 +1,8 @@
 /* llt/cpu: features, cache line, topology, argument checks.  Cases that
  * need two CPUs live in check_cpu_pin.c. */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* when built outside configure's config.h */
+#endif
 #include <errno.h>
 #include <sched.h>
 #include <string.h>

@@ -1,7 +1,9 @@
 /* llt/cpu placement across CPUs: needs at least two allowed CPUs, else
  * skipped.  The "allowed set" cases re-execute this program under a
  * narrower affinity mask, since libllt captures the set at load. */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* when built outside configure's config.h */
+#endif
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
