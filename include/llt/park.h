@@ -28,10 +28,12 @@ LLT_BEGIN_DECLS
  * its own LLT_PAD_SIZE block, so a notifier's load never misses on a line
  * that the surrounding structure writes. */
 struct llt_park {
-	/* epoch << 32 | sleepers << 16 | waiters.  The epoch half is the
-	 * futex word.  waiters counts the threads between prepare_wait and
-	 * the end of cancel_wait or commit_wait; sleepers those of them past
-	 * their spin phase, which a notifier must wake with a syscall. */
+	/* epoch << 32 | signals << 24 | sleepers << 12 | waiters.  The
+	 * epoch half is the futex word.  waiters counts the threads between
+	 * prepare_wait and the end of cancel_wait or commit_wait; sleepers
+	 * those of them past their spin phase, which a notifier must wake
+	 * with a syscall; signals the wake syscalls still in flight, which
+	 * spare later notifies a syscall (see <llt/bits/park_impl.h>). */
 	LLT_PADDED uint64_t word;
 	uint32_t flags;         /* LLT_PARK_SHARED */
 	uint32_t reserved0;
