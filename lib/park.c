@@ -36,7 +36,10 @@
  *           else CAS (release): epoch += 1, and if sleepers > signals,
  *           signals += 1 (notify_all: signals = sleepers), then after the
  *           CAS futex_wake(1) (notify_all: futex_wake(all)); if sleepers
- *           <= signals, no syscall.
+ *           <= signals, no syscall.  When the load already shows sleepers
+ *           <= signals, a fetch_add(EPOCH) (release) replaces the CAS; if
+ *           its result shows sleepers > signals after all, the CAS follows
+ *           (and bumps once more).
  *
  * Why no wake-up is lost.  The two fences make a store-buffering pair, so
  * a notifier whose load misses a waiter's announcement has published
@@ -88,14 +91,16 @@
  * Nothing ping-pongs: a notifier claims a signal only for a sleeper not
  * already signalled, and a sleeper never wakes another one.
  *
- * The notify slow path is a CAS loop (lock-free; it retries only when
- * another thread changed the word), the fast path is unchanged.
+ * The notify slow path is a single fetch_add, wait-free, unless it has a
+ * wake to claim; then it is a CAS loop (lock-free: it retries only when
+ * another thread changed the word).  The fast path is unchanged.
  *
  * tests/park.pml models it (notify_one with two sleepers, a timed waiter,
  * spurious wake-ups, the signal invariant as a never claim and the bound
  * wakes <= parks), and tests/check_park_model.sh checks that removing the
  * notifier's fence, the timeout re-check, the signal count, or the
- * re-sleeping waiter's decrement, each breaks it. */
+ * re-sleeping waiter's decrement, or splitting the claim from the bump,
+ * each breaks it. */
 #include "internal.h"
 
 #include <errno.h>
@@ -258,11 +263,26 @@ void llt_park_stats(const struct llt_park *park, struct llt_park_stats *stats)
 /* The notifier's slow path: somebody announced a wait. */
 void llt_park_impl_wake(struct llt_park *park, int all)
 {
-	/* Relaxed: the CAS below checks it; the fence before the caller's
-	 * load also orders this one after the publication. */
+	/* Relaxed: a hint for the choice below, checked by the RMWs; the
+	 * fence before the caller's load also orders this one after the
+	 * publication. */
 	uint64_t w = __atomic_load_n(&park->word, __ATOMIC_RELAXED), nw;
 	uint32_t sleepers, signals;
 
+	if (LLT_PARK_IMPL_SLEEPERS(w) <= LLT_PARK_IMPL_SIGNALS(w)) {
+		/* Likely no wake to claim (only spinners, or every sleeper
+		 * already signalled, as while a woken sleeper is on its way
+		 * out and a producer streams): a plain bump, wait-free, so a
+		 * busy notifier does not make the leaving sleeper's CAS fail
+		 * over and over.  Release: as the CAS below.  If the RMW
+		 * shows an unsignalled sleeper after all, it registered
+		 * since the load: fall through to the CAS, which bumps again
+		 * (a spurious return for the spinners at worst). */
+		w = __atomic_fetch_add(&park->word, EPOCH, __ATOMIC_RELEASE);
+		if (LLT_PARK_IMPL_SLEEPERS(w) <= LLT_PARK_IMPL_SIGNALS(w))
+			return;
+		w += EPOCH;
+	}
 	do {
 		/* Everybody left since the fast path looked: nothing to do,
 		 * and, as on the fast path, nothing to store. */
@@ -284,8 +304,11 @@ void llt_park_impl_wake(struct llt_park *park, int all)
 		 * epoch also sees what the caller published before notifying.
 		 * Being an RMW, it reads the latest counts: a sleeper whose
 		 * registration comes later in the word's modification order
-		 * reads the new epoch and does not sleep.  Relaxed on failure:
-		 * the loop looks again. */
+		 * reads the new epoch and does not sleep.  The bump and the
+		 * claim must be one RMW: a sleeper registered between the two
+		 * would hold the new epoch as its key, not be due, and yet be
+		 * counted against the signal.  Relaxed on failure: the loop
+		 * looks again. */
 	} while (!__atomic_compare_exchange_n(&park->word, &w, nw, false,
 					      __ATOMIC_RELEASE, __ATOMIC_RELAXED));
 

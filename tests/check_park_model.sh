@@ -9,7 +9,8 @@
 #   check can fail: tests/park_broken.pml (the notifier's fence removed),
 #   -DNO_TIMEOUT_RECHECK, -DNO_SIGNALS (the previous protocol: the bound
 #   fails), -DWAKE_BIT (one "wake in flight" bit that swallows notifies:
-#   a wake-up is lost) and -DSTAY_KEEPS_SIGNAL (a signal left hanging).
+#   a wake-up is lost), -DSTAY_KEEPS_SIGNAL (a signal left hanging) and
+#   -DSPLIT_CLAIM (the claim in a CAS apart from the epoch bump).
 #   PARK_MODEL_FULL=1 also checks three looping consumers (26 million
 #   states, about a minute and 1.2 GB).
 # Exits 77 (skip) when spin or a C compiler is missing.
@@ -104,5 +105,7 @@ broken wake_bit "$models/park.pml" \
 	"a notify_one swallowed while a wake is in flight, second sleeper left asleep" -DONESHOT -DWAKE_BIT
 broken stay_keeps_signal "$models/park.pml" \
 	"a signal left hanging by a sleeper that sleeps again" -DNW=2 -DSTAY_KEEPS_SIGNAL
+broken split_claim "$models/park.pml" \
+	"a signal claimed apart from the bump, against a sleeper with the new key" -DONESHOT -DSPLIT_CLAIM
 [ $fail -eq 0 ] && echo "PASS: park model verified; every broken variant rejected"
 exit $fail

@@ -24,6 +24,10 @@
  * queue is ordered by priority, so the model does not assume FIFO).  The
  * spin phase is abstracted: it may or may not see an epoch change.
  *
+ * The notifier's slow path is as in lib/park.c: a plain fetch_add of the
+ * epoch when its load shows no unsignalled sleeper, the CAS (bump and
+ * claim) otherwise or when the fetch_add's result shows one after all.
+ *
  * Ghost variables: phase[] and keyv[] say where each consumer is, wakes
  * counts FUTEX_WAKE syscalls, parks futex waits entered, pending the wakes
  * a notifier claimed but has not issued yet.
@@ -60,7 +64,11 @@
  *    makes no syscall even for a second sleeper; with ONESHOT the second
  *    item is left with a consumer asleep;
  *  - STAY_KEEPS_SIGNAL: a sleeper woken with its epoch unchanged goes back
- *    to sleep without taking a signal off; the signal invariant fails.
+ *    to sleep without taking a signal off; the signal invariant fails;
+ *  - SPLIT_CLAIM: the notifier bumps the epoch with a fetch_add and then
+ *    claims a signal with a CAS of its own that does not bump again; a
+ *    sleeper registered in between is counted against the signal though
+ *    it holds the new key, and the signal invariant fails.
  * -DMAXSIG=1 checks the saturation of the signal count (the real one
  * saturates at 255). */
 
@@ -106,7 +114,11 @@ byte pending = 0;
 #else
 #define NDUE (DUE(0) + DUE(1))
 #endif
+#ifdef NO_INVARIANT
+#define INVARIANT skip  /* to see what a broken variant does beyond it */
+#else
 #define INVARIANT assert(signals <= sleepers && signals <= NDUE + pending)
+#endif
 
 /* FUTEX_WAKE: wake one queued thread (any of them) or all of them. */
 inline futex_wake(all)
@@ -142,33 +154,55 @@ inline futex_wake(all)
 
 active proctype notifier()
 {
-	byte n = 0, w, i;
-	bool all, claim;
+	byte n = 0, i;
+	bool w, noclaim, all, claim, cas;  /* w: the load saw a waiter */
 
 	do
 	:: n < NITEMS ->
 #ifdef NO_NOTIFY_FENCE
-		w = waiters;            /* load passes the buffered store */
+		atomic { w = waiters > 0; noclaim = sleepers <= signals };  /* load passes the buffered store */
 		items++;                /* publication becomes visible */
 #else
 		items++;                /* publish (release) */
 		/* full fence */
-		w = waiters;            /* load the word */
+		atomic { w = waiters > 0; noclaim = sleepers <= signals };  /* load the word */
 #endif
 		if
-		:: w == 0 -> skip       /* nobody waits: no store, no syscall */
+		:: !w -> skip           /* nobody waits: no store, no syscall */
 		:: else ->
 			if
 			:: all = false
 			:: all = true
 			fi;
+			cas = true;
+#if !defined(NO_SIGNALS) && !defined(WAKE_BIT)
+#ifdef SPLIT_CLAIM
+			noclaim = true;  /* broken: always bump first, claim apart */
+#endif
+			if
+			:: noclaim ->
+				/* no wake to claim, as far as the load shows: a plain
+				 * fetch_add(EPOCH); the CAS only if its result shows
+				 * an unsignalled sleeper after all */
+				atomic {
+					epoch++;
+					cas = sleepers > signals;
+					INVARIANT
+				}
+			:: else -> skip
+			fi;
+#endif
+			if
+			:: cas ->
 			/* llt_park_impl_wake's CAS (release) */
 			atomic {
 				claim = false;
 				if
 				:: waiters == 0 -> skip  /* all left: no store */
 				:: else ->
+#ifndef SPLIT_CLAIM
 					epoch++;
+#endif
 #if defined(NO_SIGNALS)
 					claim = sleepers > 0
 #elif defined(WAKE_BIT)
@@ -197,13 +231,15 @@ active proctype notifier()
 #endif
 				fi;
 				INVARIANT
-			};
+			}
+			:: else -> skip
+			fi;
 			if
 			:: claim -> futex_wake(all)
 			:: else -> skip
 			fi
 		fi;
-		d_step { n++; w = 0; i = 0; all = false; claim = false }
+		d_step { n++; w = false; noclaim = false; i = 0; all = false; claim = false; cas = false }
 	:: else -> break
 	od;
 	finished = true
