@@ -9,7 +9,9 @@
  * llt_park_notify_one or llt_park_notify_all, which cost one full fence
  * and one load when nobody waits: no store, no syscall.  The design is
  * Dmitry Vyukov's event count (as in folly's EventCount and Taskflow's
- * Notifier); see llt_park_init(3) and tests/park.pml for the protocol. */
+ * Notifier), with a count of wake syscalls in flight (as in .NET's
+ * LowLevelLifoSemaphore) so that at most one syscall is made per sleep;
+ * see llt_park_init(3) and tests/park.pml for the protocol. */
 #ifndef LLT_PARK_H
 #define LLT_PARK_H
 
