@@ -6,20 +6,101 @@
  * half used as the futex word) and Taskflow's Notifier (the fence-then-load
  * notify fast path, from Eigen's EventCount).  Beyond those, the word also
  * counts "sleepers", the waiters past their spin phase, so that a waiter
- * that is only spinning costs its notifier an epoch bump but no syscall.
+ * that is only spinning costs its notifier an epoch bump but no syscall,
+ * and "signals", the wake syscalls in flight, so that a notifier makes no
+ * syscall for a sleeper that an earlier syscall already woke and that has
+ * not run yet.  The signal count is the "CountOfWaitersSignaledToWake" of
+ * .NET's LowLevelLifoSemaphore (dotnet/runtime, System.Private.CoreLib,
+ * LowLevelLifoSemaphore.cs): a waker wakes only waiters not yet signalled,
+ * and every waiter back from the kernel takes one signal off, since it
+ * cannot tell whether it was the one signalled.
  *
- * Waiter:   prepare_wait   word += WAITER (seq_cst); full fence; key = epoch
- *           re-check the condition; cancel_wait (word -= WAITER) or:
- *           commit_wait    spin until epoch != key or the budget is spent;
- *                          word += SLEEPER (acquire); if epoch != key leave;
- *                          futex_wait(&epoch, key) until epoch != key;
- *                          word -= WAITER + SLEEPER.
+ * The word: epoch(32) | signals(8) | sleepers(12) | waiters(12), see
+ * <llt/bits/park_impl.h>.  signals <= sleepers <= waiters at all times.
+ *
+ * Waiter:   prepare_wait   word += WAITER (seq_cst RMW); full fence;
+ *                          key = epoch; re-check the condition;
+ *           cancel_wait    word -= WAITER (relaxed), or:
+ *           commit_wait    spin (acquire loads) until epoch != key or the
+ *                          budget is spent; if the epoch moved, word -=
+ *                          WAITER (relaxed) and return;
+ *                          CAS (acquire): if epoch != key, waiters -= 1
+ *                          and return, else sleepers += 1;
+ *                     loop: futex_wait(&epoch, key) (parks += 1);
+ *                          CAS (acquire): signals -= 1 if > 0, and if the
+ *                          epoch moved or the deadline passed, also
+ *                          waiters -= 1 and sleepers -= 1 and return;
+ *                          else go back to loop.
  * Notifier: publish (release); full fence; load word (relaxed);
  *           no waiter: return -- one fence and one load, no store;
- *           else word += EPOCH (release); if it had sleepers, futex_wake.
+ *           else CAS (release): epoch += 1, and if sleepers > signals,
+ *           signals += 1 (notify_all: signals = sleepers), then after the
+ *           CAS futex_wake(1) (notify_all: futex_wake(all)); if sleepers
+ *           <= signals, no syscall.  When the load already shows sleepers
+ *           <= signals, a fetch_add(EPOCH) (release) replaces the CAS; if
+ *           its result shows sleepers > signals after all, the CAS follows
+ *           (and bumps once more).
  *
- * tests/park.pml models it, and tests/park_broken.pml shows that without
- * the notifier's fence a wake-up is lost. */
+ * Why no wake-up is lost.  The two fences make a store-buffering pair, so
+ * a notifier whose load misses a waiter's announcement has published
+ * before that waiter's re-check looks (the original argument, unchanged).
+ * A notifier that does see a waiter bumps the epoch in an RMW that is
+ * ordered, in the word's modification order, against every registration
+ * of a sleeper: a sleeper registered after it reads the new epoch and does
+ * not sleep; one registered before it holds the old key, so the futex can
+ * no longer put it to sleep (the kernel compares the epoch with the key
+ * under its bucket lock).  What is left is a sleeper already queued in the
+ * kernel.  Call "due" a sleeper that will get back from the kernel and do
+ * its CAS with no further FUTEX_WAKE: one a wake syscall took off the
+ * queue, one not yet queued whose key is stale, one back from a timeout
+ * or a spurious wake-up.  The invariant is
+ *
+ *     signals <= due sleepers   (plus wakes claimed but not yet issued).
+ *
+ * A notify_one that claims a signal (sleepers > signals) then issues a
+ * wake: either it takes one queued sleeper off the queue, which becomes
+ * due, or the queue is empty and every sleeper is due (all hold a stale
+ * key), more than the signals counted before.  A notify_all takes every
+ * queued sleeper off, so all sleepers are due.  A sleeper's CAS after the
+ * kernel removes one signal at most, and one due sleeper.  Hence a notify
+ * that skips the syscall (sleepers <= signals) finds every sleeper due:
+ * each will do its CAS after this notify's bump, see the epoch moved,
+ * return 0, and re-check the condition, which sees what the notifier
+ * published (the bump is a release RMW, the CAS an acquire RMW reading
+ * from its release sequence).  A notify that makes the syscall wakes a
+ * queued sleeper as before.  A sleeper that the wake reaches but whose
+ * key is current (it registered after the bump, so its re-check saw the
+ * data, and it sleeps only because another consumer took it) takes a
+ * signal off and sleeps again, so no signal is left hanging.  A timed-out
+ * sleeper also takes a signal off, which can only make signals smaller
+ * than the due count: at worst one needless syscall, never a missed one.
+ *
+ * Why the syscalls are bounded.  Every wake syscall adds at least one to
+ * signals; every return from a futex wait (each counted in parks) takes
+ * at most one off; signals never goes below 0.  So at any time
+ *
+ *     wakes <= parks + signals <= parks + sleepers,
+ *
+ * and when nobody sleeps, wakes <= parks: one wake syscall per futex wait,
+ * however many notifies come while a woken sleeper is on its way out.  A
+ * sleeper registers only while the epoch equals its key, so it always
+ * enters the futex before it leaves, and a return is never taken by a
+ * thread that did not park.  With more than 255 wakes in flight the count
+ * saturates: the extra notifies then make a syscall each, as before.
+ *
+ * Nothing ping-pongs: a notifier claims a signal only for a sleeper not
+ * already signalled, and a sleeper never wakes another one.
+ *
+ * The notify slow path is a single fetch_add, wait-free, unless it has a
+ * wake to claim; then it is a CAS loop (lock-free: it retries only when
+ * another thread changed the word).  The fast path is unchanged.
+ *
+ * tests/park.pml models it (notify_one with two sleepers, a timed waiter,
+ * spurious wake-ups, the signal invariant as a never claim and the bound
+ * wakes <= parks), and tests/check_park_model.sh checks that removing the
+ * notifier's fence, the timeout re-check, the signal count, or the
+ * re-sleeping waiter's decrement, or splitting the claim from the bump,
+ * each breaks it. */
 #include "internal.h"
 
 #include <errno.h>
@@ -46,6 +127,7 @@
 
 #define WAITER   LLT_PARK_IMPL_WAITER
 #define SLEEPER  LLT_PARK_IMPL_SLEEPER
+#define SIGNAL   LLT_PARK_IMPL_SIGNAL
 #define EPOCH    LLT_PARK_IMPL_EPOCH
 #define KEY(w)   LLT_PARK_IMPL_KEY(w)
 
@@ -181,16 +263,57 @@ void llt_park_stats(const struct llt_park *park, struct llt_park_stats *stats)
 /* The notifier's slow path: somebody announced a wait. */
 void llt_park_impl_wake(struct llt_park *park, int all)
 {
-	/* Release: pairs with the acquire loads and RMWs of the word in
-	 * commit_wait, so a waiter that sees the new epoch also sees what
-	 * the caller published before notifying.  Being an RMW, it reads the
-	 * latest sleeper count: a waiter whose SLEEPER increment comes later
-	 * in the word's modification order reads the new epoch and does not
-	 * sleep. */
-	uint64_t prev = __atomic_fetch_add(&park->word, EPOCH, __ATOMIC_RELEASE);
+	/* Relaxed: a hint for the choice below, checked by the RMWs; the
+	 * fence before the caller's load also orders this one after the
+	 * publication. */
+	uint64_t w = __atomic_load_n(&park->word, __ATOMIC_RELAXED), nw;
+	uint32_t sleepers, signals;
 
-	if (LLT_PARK_IMPL_SLEEPERS(prev) == 0)
-		return;  /* the waiters are spinning and will see the epoch */
+	if (LLT_PARK_IMPL_SLEEPERS(w) <= LLT_PARK_IMPL_SIGNALS(w)) {
+		/* Likely no wake to claim (only spinners, or every sleeper
+		 * already signalled, as while a woken sleeper is on its way
+		 * out and a producer streams): a plain bump, wait-free, so a
+		 * busy notifier does not make the leaving sleeper's CAS fail
+		 * over and over.  Release: as the CAS below.  If the RMW
+		 * shows an unsignalled sleeper after all, it registered
+		 * since the load: fall through to the CAS, which bumps again
+		 * (a spurious return for the spinners at worst). */
+		w = __atomic_fetch_add(&park->word, EPOCH, __ATOMIC_RELEASE);
+		if (LLT_PARK_IMPL_SLEEPERS(w) <= LLT_PARK_IMPL_SIGNALS(w))
+			return;
+		w += EPOCH;
+	}
+	do {
+		/* Everybody left since the fast path looked: nothing to do,
+		 * and, as on the fast path, nothing to store. */
+		if (LLT_PARK_IMPL_WAITERS(w) == 0)
+			return;
+		sleepers = LLT_PARK_IMPL_SLEEPERS(w);
+		signals = LLT_PARK_IMPL_SIGNALS(w);
+		nw = w + EPOCH;
+		if (sleepers > signals) {
+			/* Claim a wake for a sleeper not yet signalled (all of
+			 * them for notify_all), saturating at MAX_SIGNALS. */
+			uint32_t target = all ? sleepers : signals + 1;
+			if (target > LLT_PARK_IMPL_MAX_SIGNALS)
+				target = LLT_PARK_IMPL_MAX_SIGNALS;
+			nw += (uint64_t)(target - signals) * SIGNAL;
+		}
+		/* Release on success: pairs with the acquire loads and RMWs
+		 * of the word in commit_wait, so a waiter that sees the new
+		 * epoch also sees what the caller published before notifying.
+		 * Being an RMW, it reads the latest counts: a sleeper whose
+		 * registration comes later in the word's modification order
+		 * reads the new epoch and does not sleep.  The bump and the
+		 * claim must be one RMW: a sleeper registered between the two
+		 * would hold the new epoch as its key, not be due, and yet be
+		 * counted against the signal.  Relaxed on failure: the loop
+		 * looks again. */
+	} while (!__atomic_compare_exchange_n(&park->word, &w, nw, false,
+					      __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+
+	if (sleepers <= signals)
+		return;  /* spinning waiters, or sleepers already signalled */
 	/* Relaxed: a statistic. */
 	__atomic_fetch_add(&park->wakes, 1, __ATOMIC_RELAXED);
 #if USE_FUTEX
@@ -231,13 +354,12 @@ static int sleep_once(struct llt_park *park, uint32_t key, const uint64_t *deadl
 #else
 	int rc = 0;
 	pthread_mutex_lock(&fb(park)->mutex);
-	/* Acquire: pairs with the release epoch bump in llt_park_impl_wake. */
-	while (KEY(__atomic_load_n(&park->word, __ATOMIC_ACQUIRE)) == key) {
+	/* One wait at most, no loop: the caller must do its CAS after every
+	 * return, to take off the signal that may have woken it.  Relaxed:
+	 * the caller's CAS reads the word again, with acquire. */
+	if (KEY(__atomic_load_n(&park->word, __ATOMIC_RELAXED)) == key)
 		rc = tsp ? pthread_cond_timedwait(&fb(park)->cond, &fb(park)->mutex, tsp)
 			 : pthread_cond_wait(&fb(park)->cond, &fb(park)->mutex);
-		if (rc == ETIMEDOUT)
-			break;
-	}
 	pthread_mutex_unlock(&fb(park)->mutex);
 	return rc == ETIMEDOUT ? -ETIMEDOUT : 0;
 #endif
@@ -264,7 +386,7 @@ static bool spin(struct llt_park *park, uint32_t key, uint64_t spin_ns)
 static int commit(struct llt_park *park, uint32_t key, uint64_t spin_ns,
 		  const uint64_t *deadline)
 {
-	uint64_t w;
+	uint64_t w, nw;
 
 	if (deadline) {
 		uint64_t now = mono_ns();
@@ -284,28 +406,50 @@ static int commit(struct llt_park *park, uint32_t key, uint64_t spin_ns,
 	}
 
 	/* From here a notifier must make a syscall to wake this thread.
-	 * Acquire: pairs with the release bump, as in spin(). */
-	w = __atomic_add_fetch(&park->word, SLEEPER, __ATOMIC_ACQUIRE);
-	while (KEY(w) == key) {
+	 * Register as a sleeper only while the epoch still equals key, so a
+	 * registered sleeper always enters the futex before it leaves (the
+	 * syscall bound counts on it); if the epoch moved, leave instead.
+	 * Acquire on success: pairs with the release bump, as in spin(). */
+	w = __atomic_load_n(&park->word, __ATOMIC_RELAXED);
+	do {
+		nw = KEY(w) != key ? w - WAITER : w + SLEEPER;
+	} while (!__atomic_compare_exchange_n(&park->word, &w, nw, false,
+					      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+	if (KEY(w) != key)
+		return 0;
+
+	for (;;) {
 		int rc;
+		bool leave;
 
 		/* Relaxed: a statistic. */
 		__atomic_fetch_add(&park->parks, 1, __ATOMIC_RELAXED);
 		rc = sleep_once(park, key, deadline);
-		/* Acquire: as above. */
-		w = __atomic_load_n(&park->word, __ATOMIC_ACQUIRE);
-		if (rc == -ETIMEDOUT && KEY(w) == key) {
-			/* A bump between that load and this RMW may have
-			 * been aimed at this thread: report it as a wake-up
-			 * rather than lose it.  Acquire: as above. */
-			w = __atomic_fetch_sub(&park->word, WAITER + SLEEPER,
-					       __ATOMIC_ACQUIRE);
+		/* Back from the kernel, for whatever reason: take off one
+		 * signal (this thread cannot tell whether a wake syscall was
+		 * meant for it, so it assumes so), and leave if the epoch
+		 * moved or the deadline passed.  A timed-out wait whose epoch
+		 * moved before this CAS reports a wake-up: the bump may have
+		 * been aimed at this thread.  Acquire on success: pairs with
+		 * the release bump, as in spin(). */
+		w = __atomic_load_n(&park->word, __ATOMIC_RELAXED);
+		do {
+			leave = KEY(w) != key || rc == -ETIMEDOUT;
+			nw = w;
+			if (LLT_PARK_IMPL_SIGNALS(w) != 0)
+				nw -= SIGNAL;
+			if (leave)
+				nw -= WAITER + SLEEPER;
+		} while (!__atomic_compare_exchange_n(&park->word, &w, nw, false,
+						      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+		if (leave)
 			return KEY(w) != key ? 0 : -ETIMEDOUT;
-		}
+		/* Woken (or spuriously) with the epoch unchanged: a wake
+		 * meant for a sleeper with an older key may have reached this
+		 * one instead; that sleeper registered before the bump, this
+		 * one after it, so this one's re-check saw the data and the
+		 * bump is owed to nobody (lib/park.c's header).  Sleep again. */
 	}
-	/* Relaxed: leaving publishes nothing. */
-	__atomic_fetch_sub(&park->word, WAITER + SLEEPER, __ATOMIC_RELAXED);
-	return 0;
 }
 
 int llt_park_commit_wait(struct llt_park *park, uint32_t key, uint64_t spin_ns)

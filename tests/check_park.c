@@ -357,6 +357,129 @@ START_TEST(test_storm_two_consumers_notify_one)
 }
 END_TEST
 
+/* ------------------------------------------------------------ wake syscall bound */
+
+/* One thread notifies without pause while others park now and then: a
+ * woken sleeper takes 10-100 us to run, and every notify in that window
+ * must not make another FUTEX_WAKE.  Each wake syscall must be matched by
+ * a park (a futex wait entered), whatever the mix of notify_one,
+ * notify_all, sleepers and timed waits. */
+#define BOUND_NOTIFIES 1000000ull
+#define BOUND_PARKERS 3
+#define BOUND_NS (300 * MS)
+
+struct bound {
+	struct llt_park park;
+	uint64_t seq;               /* bumped before every notify */
+	uint64_t stop;
+	uint64_t timeouts;
+	int timed;
+};
+
+static void *bound_parker(void *p)
+{
+	struct bound *b = p;
+	uint64_t spins = 0;
+
+	while (!ld(&b->stop)) {
+		uint64_t seen = ld(&b->seq);
+		uint32_t key = llt_park_prepare_wait(&b->park);
+
+		/* Wait for the next notify, with no spin: always parks
+		 * unless a notify came in between. */
+		if (ld(&b->seq) != seen || ld(&b->stop)) {
+			llt_park_cancel_wait(&b->park);
+		} else if (b->timed && (++spins & 1)) {
+			/* Half the waits time out after 20 us (or are
+			 * notified first): a waiter that leaves on its own. */
+			if (llt_park_commit_wait_until(&b->park, key, 0, mono_ns() + 20000) == -ETIMEDOUT)
+				__atomic_fetch_add(&b->timeouts, 1, __ATOMIC_RELAXED);
+		} else {
+			llt_park_commit_wait(&b->park, key, 0);
+		}
+		/* Work between waits, so the notifier runs alone for a while. */
+		sleep_ns(50000);
+	}
+	return NULL;
+}
+
+static void run_bound(int parkers, int all, int timed, unsigned flags)
+{
+	static struct bound b;
+	struct llt_park_stats s;
+	pthread_t t[BOUND_PARKERS];
+	uint64_t t0, n;
+
+	memset(&b, 0, sizeof(b));
+	ck_assert_int_eq(llt_park_init(&b.park, flags), 0);
+	b.timed = timed;
+	for (int i = 0; i < parkers; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, bound_parker, &b), 0);
+	t0 = mono_ns();
+	/* At least 10^6 notifies and at least 300 ms, so the parkers park
+	 * some thousands of times. */
+	for (n = 1; n <= BOUND_NOTIFIES || ((n & 0xfff) != 0 || mono_ns() - t0 < BOUND_NS); n++) {
+		st(&b.seq, n);
+		if (all)
+			llt_park_notify_all(&b.park);
+		else
+			llt_park_notify_one(&b.park);
+	}
+	st(&b.stop, 1);
+	llt_park_notify_all(&b.park);
+	for (int i = 0; i < parkers; i++)
+		pthread_join(t[i], NULL);
+	llt_park_stats(&b.park, &s);
+	fprintf(stderr, "bound: %d parker(s)%s, notify_%s%s: %llu notifies in %llu ms, "
+		"%llu parks, %llu wake syscalls, %llu timeouts\n",
+		parkers, timed ? " (timed)" : "", all ? "all" : "one",
+		(flags & LLT_PARK_SHARED) ? ", shared" : "",
+		(unsigned long long)(n - 1),
+		(unsigned long long)((mono_ns() - t0) / MS),
+		(unsigned long long)s.parks, (unsigned long long)s.wakes,
+		(unsigned long long)ld(&b.timeouts));
+	ck_assert_uint_eq(s.waiters, 0);
+	ck_assert_uint_eq(s.sleepers, 0);
+	ck_assert_uint_gt(s.parks, 0);  /* the parkers really slept */
+	/* Slack: the final notify_all, and one wake per parker that may be
+	 * counted before its futex wait is entered. */
+	ck_assert_msg(s.wakes <= s.parks + 1 + (uint64_t)parkers,
+		      "%llu wake syscalls for %llu parks",
+		      (unsigned long long)s.wakes, (unsigned long long)s.parks);
+	ck_assert_int_eq(llt_park_destroy(&b.park), 0);
+}
+
+START_TEST(test_wake_bound_one_sleeper)
+{
+	run_bound(1, 0, 0, 0);
+}
+END_TEST
+
+START_TEST(test_wake_bound_notify_all)
+{
+	run_bound(1, 1, 0, 0);
+}
+END_TEST
+
+START_TEST(test_wake_bound_many_sleepers)
+{
+	run_bound(BOUND_PARKERS, 0, 0, 0);
+	run_bound(BOUND_PARKERS, 1, 0, 0);
+}
+END_TEST
+
+START_TEST(test_wake_bound_timed)
+{
+	run_bound(2, 0, 1, 0);
+}
+END_TEST
+
+START_TEST(test_wake_bound_shared)
+{
+	run_bound(1, 0, 0, LLT_PARK_SHARED);
+}
+END_TEST
+
 /* ------------------------------------------------------------ timed waits */
 
 static void check_timeout(uint64_t timeout, uint64_t spin)
@@ -595,6 +718,15 @@ static Suite *park_suite(void)
 	tc = tcase_create("storm");
 	tcase_add_test(tc, test_storm_one_consumer);
 	tcase_add_test(tc, test_storm_two_consumers_notify_one);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("bound");
+	tcase_add_test(tc, test_wake_bound_one_sleeper);
+	tcase_add_test(tc, test_wake_bound_notify_all);
+	tcase_add_test(tc, test_wake_bound_many_sleepers);
+	tcase_add_test(tc, test_wake_bound_timed);
+	tcase_add_test(tc, test_wake_bound_shared);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;

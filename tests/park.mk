@@ -9,3 +9,14 @@ tests_check_park_SOURCES = tests/check_park.c
 tests_check_park_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_park_LDADD = lib/libllt.la $(CHECK_LIBS)
 endif
+if HAVE_CHECK
+# The same suite against the condition-variable fallback: lib/park.c built
+# into the test with LLT_PARK_NO_FUTEX (its llt_park_* definitions take
+# precedence over the library's; clock and cpu still come from libllt).
+check_PROGRAMS += tests/check_park_nofutex
+TESTS += tests/check_park_nofutex
+tests_check_park_nofutex_SOURCES = tests/check_park.c lib/park.c
+tests_check_park_nofutex_CPPFLAGS = $(AM_CPPFLAGS) -DLLT_PARK_NO_FUTEX
+tests_check_park_nofutex_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_check_park_nofutex_LDADD = lib/libllt.la $(CHECK_LIBS)
+endif

@@ -9,7 +9,9 @@
  * llt_park_notify_one or llt_park_notify_all, which cost one full fence
  * and one load when nobody waits: no store, no syscall.  The design is
  * Dmitry Vyukov's event count (as in folly's EventCount and Taskflow's
- * Notifier); see llt_park_init(3) and tests/park.pml for the protocol. */
+ * Notifier), with a count of wake syscalls in flight (as in .NET's
+ * LowLevelLifoSemaphore) so that at most one syscall is made per sleep;
+ * see llt_park_init(3) and tests/park.pml for the protocol. */
 #ifndef LLT_PARK_H
 #define LLT_PARK_H
 
@@ -28,10 +30,12 @@ LLT_BEGIN_DECLS
  * its own LLT_PAD_SIZE block, so a notifier's load never misses on a line
  * that the surrounding structure writes. */
 struct llt_park {
-	/* epoch << 32 | sleepers << 16 | waiters.  The epoch half is the
-	 * futex word.  waiters counts the threads between prepare_wait and
-	 * the end of cancel_wait or commit_wait; sleepers those of them past
-	 * their spin phase, which a notifier must wake with a syscall. */
+	/* epoch << 32 | signals << 24 | sleepers << 12 | waiters.  The
+	 * epoch half is the futex word.  waiters counts the threads between
+	 * prepare_wait and the end of cancel_wait or commit_wait; sleepers
+	 * those of them past their spin phase, which a notifier must wake
+	 * with a syscall; signals the wake syscalls still in flight, which
+	 * spare later notifies a syscall (see <llt/bits/park_impl.h>). */
 	LLT_PADDED uint64_t word;
 	uint32_t flags;         /* LLT_PARK_SHARED */
 	uint32_t reserved0;

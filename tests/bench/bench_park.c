@@ -6,7 +6,11 @@
  *     CPU 0, from just before the publication to the waiter's return
  *     (p50/p99/max), for a parked waiter (spin 0), for a spinning waiter
  *     (spin budget 1 ms), and for the floor: a bare futex hand-off;
- *  3. the notifier's cost of a notify that wakes a sleeper (the syscall).
+ *  3. the notifier's cost of a notify that wakes a sleeper (the syscall);
+ *  4. streaming: a notifier on CPU 0 publishes and notifies in a tight
+ *     loop while a waiter on CPU 1 parks (spin 0) whenever it has caught
+ *     up and works 20 us after each wake-up: wake syscalls per park, and
+ *     the notifier's mean cost per notify.
  * Each latency row is the median over REPS repetitions of ROUNDS rounds
  * (the first repetition is thrown away).  Usage: bench_park [rounds] */
 #include "config.h"
@@ -191,6 +195,72 @@ static void notify_cost(void)
 	       store[REPS / 2], notify[REPS / 2], REPS, N, (unsigned long long)s.wakes);
 }
 
+/* Streaming: one notify per item, a waiter that parks now and then. */
+#define STREAM_NS 300000000ull
+#define STREAM_WORK_NS 20000ull
+
+static void *stream_waiter(void *arg)
+{
+	(void)arg;
+	llt_cpu_pin(1);
+	while (!ld(&g.acked)) {
+		uint64_t seen = ld(&g.seq);
+		uint32_t key = llt_park_prepare_wait(&g.park);
+		if (ld(&g.seq) != seen || ld(&g.acked))
+			llt_park_cancel_wait(&g.park);
+		else
+			llt_park_commit_wait(&g.park, key, 0);
+		busy_ns(STREAM_WORK_NS);
+	}
+	return NULL;
+}
+
+static void streaming(void)
+{
+	double per_park[REPS], cost[REPS];
+	uint64_t parks[REPS], wakes[REPS];
+
+	for (int rep = 0; rep < REPS; rep++) {
+		struct llt_park_stats s;
+		pthread_t t;
+		uint64_t n = 0, t0, t1;
+
+		memset(&g, 0, sizeof(g));
+		llt_park_init(&g.park, 0);
+		pthread_create(&t, NULL, stream_waiter, NULL);
+		t0 = llt_clock_now();
+		do {
+			for (int i = 0; i < 1024; i++) {
+				st(&g.seq, ++n);
+				llt_park_notify_one(&g.park);
+			}
+			t1 = llt_clock_now();
+		} while (llt_clock_to_ns(t1 - t0) < STREAM_NS);
+		st(&g.acked, 1);
+		llt_park_notify_all(&g.park);
+		pthread_join(t, NULL);
+		llt_park_stats(&g.park, &s);
+		parks[rep] = s.parks;
+		wakes[rep] = s.wakes;
+		per_park[rep] = s.parks ? (double)s.wakes / (double)s.parks : 0;
+		cost[rep] = (double)llt_clock_to_ns(t1 - t0) / (double)n;
+	}
+	/* Sort the rows by wakes per park, report the median row. */
+	for (int i = 1; i < REPS; i++)
+		for (int j = i; j > 0 && per_park[j] < per_park[j - 1]; j--) {
+			double x = per_park[j]; per_park[j] = per_park[j - 1]; per_park[j - 1] = x;
+			x = cost[j]; cost[j] = cost[j - 1]; cost[j - 1] = x;
+			uint64_t y = parks[j]; parks[j] = parks[j - 1]; parks[j - 1] = y;
+			y = wakes[j]; wakes[j] = wakes[j - 1]; wakes[j - 1] = y;
+		}
+	printf("\nstreaming, notify_one per item for %llu ms, waiter parks (spin 0) and works %llu us per wake-up:\n"
+	       "  parks %llu, wake syscalls %llu, %.2f wake syscalls per park (min-max %.2f-%.2f), "
+	       "notifier %.1f ns per item (median of %d)\n",
+	       STREAM_NS / 1000000, STREAM_WORK_NS / 1000,
+	       (unsigned long long)parks[REPS / 2], (unsigned long long)wakes[REPS / 2],
+	       per_park[REPS / 2], per_park[0], per_park[REPS - 1], cost[REPS / 2], REPS);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -207,5 +277,6 @@ int main(int argc, char **argv)
 	row("bare futex hand-off (floor)", FUTEX, 0);
 	row("llt_park, spin 0 (parked)", PARK, 0);
 	row("llt_park, spin 1 ms", PARK, 1000000);
+	streaming();
 	return 0;
 }

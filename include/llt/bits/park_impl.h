@@ -5,14 +5,27 @@
 #ifndef LLT_BITS_PARK_IMPL_H
 #define LLT_BITS_PARK_IMPL_H
 
-/* The fields of llt_park.word.  The epoch is the high half so that its
- * wrap-around falls off the top of the word instead of carrying into the
- * counts; the futex waits on that half. */
+/* The fields of llt_park.word, low to high:
+ *   bits  0-11  waiters:  threads between prepare_wait and the end of
+ *                         cancel_wait or commit_wait (at most 4095);
+ *   bits 12-23  sleepers: those of them past their spin phase, which a
+ *                         notifier must wake with a syscall;
+ *   bits 24-31  signals:  wake syscalls issued and not yet answered by a
+ *                         sleeper's return from the kernel (saturates at
+ *                         255; never more than sleepers);
+ *   bits 32-63  epoch:    bumped by every notify that finds a waiter.
+ * The epoch is the high half so that its wrap-around falls off the top of
+ * the word instead of carrying into the counts; the futex waits on that
+ * half.  lib/park.c explains the protocol. */
 #define LLT_PARK_IMPL_WAITER   UINT64_C(0x1)
-#define LLT_PARK_IMPL_SLEEPER  UINT64_C(0x10000)
+#define LLT_PARK_IMPL_SLEEPER  UINT64_C(0x1000)
+#define LLT_PARK_IMPL_SIGNAL   UINT64_C(0x1000000)
 #define LLT_PARK_IMPL_EPOCH    (UINT64_C(1) << 32)
-#define LLT_PARK_IMPL_WAITERS(w)  ((uint32_t)((w) & 0xffffu))
-#define LLT_PARK_IMPL_SLEEPERS(w) ((uint32_t)(((w) >> 16) & 0xffffu))
+#define LLT_PARK_IMPL_MAX_WAITERS 0xfffu
+#define LLT_PARK_IMPL_MAX_SIGNALS 0xffu
+#define LLT_PARK_IMPL_WAITERS(w)  ((uint32_t)((w) & 0xfffu))
+#define LLT_PARK_IMPL_SLEEPERS(w) ((uint32_t)(((w) >> 12) & 0xfffu))
+#define LLT_PARK_IMPL_SIGNALS(w)  ((uint32_t)(((w) >> 24) & 0xffu))
 #define LLT_PARK_IMPL_KEY(w)      ((uint32_t)((w) >> 32))
 
 /* A full (StoreLoad) fence.  GCC emits `lock or $0,(%rsp)` on x86_64 for
@@ -43,7 +56,7 @@ LLT_INLINE uint32_t llt_park_prepare_wait(struct llt_park *park)
 	 * order, so a notify that bumped the epoch before it is seen. */
 	uint64_t w = __atomic_fetch_add(&park->word, LLT_PARK_IMPL_WAITER,
 					__ATOMIC_SEQ_CST);
-	LLT_ASSERT(LLT_PARK_IMPL_WAITERS(w) < 0xffffu);
+	LLT_ASSERT(LLT_PARK_IMPL_WAITERS(w) < LLT_PARK_IMPL_MAX_WAITERS);
 	LLT_PARK_IMPL_FENCE();
 	return LLT_PARK_IMPL_KEY(w);
 }
@@ -52,7 +65,8 @@ LLT_INLINE uint32_t llt_park_prepare_wait(struct llt_park *park)
 LLT_INLINE void llt_park_cancel_wait(struct llt_park *park)
 {
 	/* Relaxed: it publishes nothing; a notifier that still counts this
-	 * waiter only makes a needless epoch bump. */
+	 * waiter only makes a needless epoch bump.  A waiter here is not a
+	 * sleeper, so no signal can be owed to it. */
 	uint64_t w = __atomic_fetch_sub(&park->word, LLT_PARK_IMPL_WAITER,
 					__ATOMIC_RELAXED);
 	LLT_ASSERT(LLT_PARK_IMPL_WAITERS(w) > 0);
