@@ -1,0 +1,1 @@
+## man/: llt/prof pages.
