@@ -191,10 +191,13 @@ out:
 	if (!s)
 		__atomic_fetch_add(&p->dropped, 1, __ATOMIC_RELAXED); /* a counter, read under the lock */
 	pthread_mutex_unlock(&llt_prof_impl_lock);
-#ifdef HAVE_LIBUNWIND
+#if defined(HAVE_LIBUNWIND) && !defined(__SANITIZE_THREAD__)
+	/* libunwind sets up its per-thread cache on the first call: do that
+	 * here, not in an outlier's path.  Not under ThreadSanitizer, whose
+	 * runtime crashes in that cache's destructor at thread exit (a mutex
+	 * locked after TSan has finished the thread); there, only threads
+	 * that capture an outlier create the cache. */
 	if (fresh_thread) {
-		/* libunwind sets up its per-thread cache on the first call:
-		 * do that here, not in an outlier's path. */
 		void *ip[4];
 		unw_backtrace(ip, 4);
 	}
