@@ -448,13 +448,13 @@ int llt_prof_svg_percentiles(FILE *f, const char *title, const struct llt_hist *
 	/* Legend, top left inside the plot. */
 	size_t longest = 0;
 	for (size_t i = 0; i < n; i++) {
-		size_t l = strlen(names[i]) + 40;
+		size_t l = strlen(names[i]) + 52; /* the parenthesis: up to 52 characters */
 		if (l > longest)
 			longest = l;
 	}
 	/* Legend, bottom right inside the plot: latency curves rise to the
 	 * right, so that corner is the emptiest. */
-	double lw = 44 + 7.6 * (double)longest, lh = 12 + 20.0 * (double)n;
+	double lw = 30 + 7.4 * (double)longest, lh = 12 + 20.0 * (double)n;
 	double lx = PR - 12 - lw, ly = PB - 12 - lh;
 	if (lx < PL + 12)
 		lx = PL + 12;
