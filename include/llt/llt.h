@@ -13,5 +13,7 @@
 #include <llt/hist.h>
 #include <llt/objpool.h>
 #include <llt/arena.h>
+#include <llt/threadpool.h>
+#include <llt/sched.h>
 
 #endif /* LLT_LLT_H */
