@@ -14,5 +14,7 @@
 #include <llt/objpool.h>
 #include <llt/arena.h>
 #include <llt/prof.h>
+#include <llt/threadpool.h>
+#include <llt/sched.h>
 
 #endif /* LLT_LLT_H */
