@@ -18,7 +18,7 @@
  * thrown away; medians and min-max are printed.  Every run checks the
  * count, sum and order of what it received; a broken run posts no number.
  *
- * Environment: LLT_BENCH_ITEMS (items per throughput run, default 2e7),
+ * Environment: LLT_BENCH_ITEMS (items per throughput run, default 1e7),
  * LLT_BENCH_REPS (default 7, the first discarded), LLT_BENCH_RT (round
  * trips per latency run, default 1e5), LLT_BENCH_ONLY (comma-separated
  * name prefixes, default all). */
@@ -624,7 +624,7 @@ static struct stat summarize(const double *v, const double *fl, int reps)
 
 int main(void)
 {
-	uint64_t items = env_u64("LLT_BENCH_ITEMS", 20000000);
+	uint64_t items = env_u64("LLT_BENCH_ITEMS", 10000000);
 	int reps = (int)env_u64("LLT_BENCH_REPS", 7);
 	uint64_t rt = env_u64("LLT_BENCH_RT", 100000);
 	static const size_t caps[2] = {1024, 65536};
