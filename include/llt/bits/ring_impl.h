@@ -81,18 +81,26 @@ LLT_INLINE void llt_ring_impl_advance(struct llt_ring_impl_side *s, uint64_t pos
 	__atomic_store_n(&s->pos, pos, __ATOMIC_RELAXED);
 }
 
-/* Copies m elements of esize bytes between strided arrays. */
+/* Copies m elements of esize bytes between strided arrays: inline word
+ * moves for 8 bytes and for small multiples of 8, memcpy otherwise. */
 LLT_INLINE void llt_ring_impl_copy(unsigned char *dst, size_t dstride,
 				   const unsigned char *src, size_t sstride,
 				   uint32_t esize, uint32_t m)
 {
-	uint32_t i;
+	uint32_t i, w;
 	if (LLT_LIKELY(esize == 8)) {
 		for (i = 0; i < m; i++) {
 			uint64_t v;
 			memcpy(&v, src + i * sstride, 8);
 			memcpy(dst + i * dstride, &v, 8);
 		}
+	} else if ((esize & 7) == 0 && esize <= 64) {
+		for (i = 0; i < m; i++)
+			for (w = 0; w < esize; w += 8) {
+				uint64_t v;
+				memcpy(&v, src + i * sstride + w, 8);
+				memcpy(dst + i * dstride + w, &v, 8);
+			}
 	} else if (dstride == esize && sstride == esize) {
 		memcpy(dst, src, (size_t)m * esize);
 	} else {
