@@ -488,7 +488,7 @@ static struct pct roundtrip(const struct bench_impl *im, size_t cap, uint64_t n,
 {
 	struct pct r;
 	long csw = 0;
-	for (int t = 0; t < 8; t++) {
+	for (int t = 0; t < 5; t++) {
 		r = roundtrip_once(im, cap, n, lat, &csw);
 		if (csw == 0)
 			return r;
@@ -542,7 +542,7 @@ static double throughput(const struct bench_impl *im, size_t cap, uint64_t n)
 {
 	double v = -1;
 	long csw = 0;
-	for (int t = 0; t < 12; t++) {
+	for (int t = 0; t < 5; t++) {
 		v = throughput_once(im, cap, n, &csw);
 		if (csw == 0 || v < 0)
 			return v;
@@ -630,6 +630,7 @@ int main(void)
 	static const size_t caps[2] = {1024, 65536};
 	uint64_t *lat;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (reps < 2)
 		reps = 2;
 	if (reps > 64)
@@ -667,6 +668,9 @@ int main(void)
 	for (int c = 0; c < 2; c++)
 		for (int r = 0; r < reps; r++)
 			for (int i = 0; i < nimpl; i++) {
+				if (i == 0)
+					fprintf(stderr, "\rthroughput: capacity %zu, rep %d/%d ", caps[c],
+						r + 1, reps);
 				if (impls[i].note)
 					continue;
 				double f0 = floor_probe(lat);
@@ -675,6 +679,7 @@ int main(void)
 				thr_floor[c][i][r] = f0 > f1 ? f0 : f1;
 			}
 
+	fprintf(stderr, "\n");
 	printf("\nThroughput, M 8-byte items/s (producer CPU 0, consumer CPU 1)\n");
 	printf("%-32s %6s %9s %17s %5s  %-14s %s\n", "implementation", "cap", "median", "min-max",
 	       "reps", "placement", "ratio");
@@ -701,6 +706,9 @@ int main(void)
 					 st[i].med / best_peer, st[i].med / st[idx_ff].med,
 					 paired(thr[c][i], thr[c][best], reps),
 					 paired(thr[c][i], thr[c][idx_ff], reps));
+			else if (i != idx_ff && !impls[i].note && !impls[idx_ff].note)
+				snprintf(ratio, sizeof ratio, "(paired %.2fx ref)",
+					 paired(thr[c][i], thr[c][idx_ff], reps));
 			printf("%-32s %6zu %9.1f %8.1f-%-8.1f %5d  %-14s %s\n", impls[i].name, caps[c],
 			       st[i].med, st[i].lo, st[i].hi, st[i].n, pl, ratio);
 		}
@@ -712,6 +720,7 @@ int main(void)
 	static double pr_floor[IMPL_MAX + 1][64];
 	const int F = nimpl;   /* the floor's row */
 	for (int r = 0; r < reps; r++) {
+		fprintf(stderr, "\rround trip: rep %d/%d          ", r + 1, reps);
 		for (int i = 0; i <= nimpl; i++) {
 			const struct bench_impl *im = i == F ? &floor_impl : &impls[i];
 			if (im->note || !im->ping)
@@ -723,6 +732,7 @@ int main(void)
 				fprintf(stderr, "%s: WRONG ECHO\n", im->name);
 		}
 	}
+	fprintf(stderr, "\n");
 	printf("\nRound trip, ns (two rings of capacity 1024 and an echo thread; includes the ~20 ns timer)\n");
 	printf("%-32s %8s %8s %8s %9s %8s  %-14s %s\n", "implementation", "p50", "p99", "p99.9",
 	       "max", "p50 range", "placement", "ratio");
