@@ -45,19 +45,26 @@
  *    indices: a hand-off moves the index line as well as the data line,
  *    and a consumer that has caught up reloads the producer's index for
  *    every item, so that line bounces per item.  A minimal cached-index
- *    ring measured 0.3-1.1x of the FastForward reference.
+ *    ring (in the benchmark) ran with the peers, well below the reference.
  *  - FastForward (Giacomoni et al., PPoPP 2008) has no shared indices: the
  *    consumer polls the slot itself and 0 means empty, so one line moves
  *    per hand-off; but an element cannot be 0, and only a word fits.
  *  - A per-slot sequence word (Vyukov's bounded queue, without its CAS)
  *    keeps the one-line hand-off for any element, but doubles the bytes of
- *    an 8-byte element: it measured 0.52-0.67x of the reference, which is
- *    bound by cache-line transfers per item.
+ *    an 8-byte element: in a quiet run it made 306 and 323 M items/s
+ *    against the reference's 533 and 516 (capacity 1024 and 65536),
+ *    0.57-0.62x, since both are bound by cache-line transfers per item.
  *  - One pair of words per line (this design) keeps 7 of 8 words of a line
  *    for 8-byte elements, so it moves about as many lines per item as
  *    FastForward, and its counters make batching free (B-Queue, Wang et
  *    al. 2013, and MCRingBuffer, Lee et al. 2009, batch the index updates
  *    of a Lamport ring to the same end).
+ *  - Freeing a group once, when the consumer leaves it (as B-Queue
+ *    batches), writes the shared line less often, but a consumer that
+ *    stops part-way through a group would hold slots the producer cannot
+ *    reuse, breaking the capacity guarantee; it is kept in the benchmark
+ *    as an alternative, and on this shared machine it did not measure
+ *    clearly better.
  * The positions in the side lines are only for llt_ring_size() and its
  * friends; no fast path reads the other side's line. */
 
