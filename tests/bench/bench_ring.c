@@ -113,34 +113,25 @@ static void llt_destroy8(void *q) { llt_ring_free((struct llt_ring *)q); }
 DEFINE_LOOPS(lltg, struct llt_ring, LLT_PUSH, LLT_POP)
 DEFINE_LOOPS(lltu, struct llt_ring, llt_ring_push_u64, llt_ring_pop_u64)
 
-/* Measured alternative: the consumer frees a group once, when it leaves it
- * (or when it finds the ring empty), instead of after every element.  It
- * writes the shared line less, but a consumer that stops part-way through
- * a group holds up to per - 1 slots the producer cannot reuse. */
-static inline bool lazy_pop_u64(struct llt_ring *r, uint64_t *v)
+/* Measured alternative (the design before this one): the consumer frees
+ * every slot in the group's free word as it reads it, so the producer
+ * never needs the consumer's position, but the consumer writes the line
+ * the producer is filling once per element instead of once per group. */
+static inline bool eager_pop_u64(struct llt_ring *r, uint64_t *v)
 {
 	struct llt_ring_impl_side *s = &r->cons;
 	const uint64_t c = s->pos;
 	unsigned char *g = llt_ring_impl_group(r, s->off);
 	uint32_t *hdr = (uint32_t *)(void *)g;
-	if (llt_ring_impl_ready(hdr, c) <= 0) {
-		if (s->reserved0) {   /* pending: free what was read */
-			__atomic_store_n(hdr + 1, (uint32_t)c, __ATOMIC_RELEASE);
-			s->reserved0 = 0;
-		}
+	if (llt_ring_impl_ready(hdr, c) <= 0)
 		return false;
-	}
 	memcpy(v, g + 8 + (size_t)s->idx * 8, 8);
-	if (s->idx + 1 == s->per) {
-		__atomic_store_n(hdr + 1, (uint32_t)(c + 1), __ATOMIC_RELEASE);
-		s->reserved0 = 0;
-	} else {
-		s->reserved0 = 1;
-	}
-	llt_ring_impl_advance(s, c + 1, 1);
+	/* Release: pairs with the producer's acquire load of free. */
+	__atomic_store_n(hdr + 1, (uint32_t)(c + 1), __ATOMIC_RELEASE);
+	llt_ring_impl_cons_done(r, hdr, c + 1, 1);
 	return true;
 }
-DEFINE_LOOPS(lltl, struct llt_ring, llt_ring_push_u64, lazy_pop_u64)
+DEFINE_LOOPS(lltl, struct llt_ring, llt_ring_push_u64, eager_pop_u64)
 
 static void lltb_produce(void *q_, uint64_t n)
 {
@@ -370,7 +361,7 @@ static void setup_impls(void)
 	idx_lltb = nimpl;
 	add((struct bench_impl){"libllt ring bulk32", NULL, 32, llt_create8, llt_destroy8,
 				lltb_produce, lltb_consume, NULL, NULL});
-	add((struct bench_impl){"alt: libllt lazy group free", NULL, 0, llt_create8, llt_destroy8,
+	add((struct bench_impl){"alt: libllt per-element free", NULL, 0, llt_create8, llt_destroy8,
 				lltl_produce, lltl_consume, lltl_ping, lltl_echo});
 	idx_ff = nimpl;
 	add((struct bench_impl){"ref: FastForward slot-polling", NULL, 0, ff_create, free,

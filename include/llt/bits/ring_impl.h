@@ -73,19 +73,41 @@ LLT_INLINE unsigned char *llt_ring_impl_group(const struct llt_ring *r, uint64_t
 	return (unsigned char *)r + sizeof(struct llt_ring) + off;
 }
 
-/* Moves a side m elements on within its group (m <= per - idx). */
-LLT_INLINE void llt_ring_impl_advance(struct llt_ring_impl_side *s, uint64_t pos, uint32_t m)
+/* Moves a side m elements on within its group (m <= per - idx); returns
+ * true when that finishes the group. */
+LLT_INLINE bool llt_ring_impl_step(struct llt_ring_impl_side *s, uint32_t m)
 {
 	uint32_t i = s->idx + m;
-	if (i == s->per) {
+	bool done = i == s->per;
+	if (done) {
 		uint64_t o = s->off + s->gsize;
 		s->off = o == s->span ? 0 : o;
 		i = 0;
 	}
 	s->idx = i;
-	/* Relaxed: read only by llt_ring_size() and friends, synchronizes
-	 * with nothing. */
-	__atomic_store_n(&s->pos, pos, __ATOMIC_RELAXED);
+	return done;
+}
+
+/* The producer's position: relaxed, read only by llt_ring_size() and
+ * friends; it synchronizes with nothing. */
+LLT_INLINE void llt_ring_impl_prod_done(struct llt_ring *r, uint64_t p, uint32_t m)
+{
+	llt_ring_impl_step(&r->prod, m);
+	__atomic_store_n(&r->prod.pos, p, __ATOMIC_RELAXED);
+}
+
+/* The consumer has read up to c (exclusive), the last m in the group at
+ * hdr.  Release (both stores): pair with the producer's acquire loads in
+ * llt_ring_impl_free(); the reads are done before it reuses the slots.
+ * The group's free word is written once, when the consumer leaves the
+ * group; until then the producer learns of single slots from the
+ * position, on its slow path only. */
+LLT_INLINE void llt_ring_impl_cons_done(struct llt_ring *r, uint32_t *hdr, uint64_t c,
+					uint32_t m)
+{
+	if (llt_ring_impl_step(&r->cons, m))
+		__atomic_store_n(hdr + 1, (uint32_t)c, __ATOMIC_RELEASE);
+	__atomic_store_n(&r->cons.pos, c, __ATOMIC_RELEASE);
 }
 
 /* Copies m elements of esize bytes between strided arrays: inline word
@@ -116,13 +138,20 @@ LLT_INLINE void llt_ring_impl_copy(unsigned char *dst, size_t dstride,
 	}
 }
 
-/* Free elements from p on in the producer's group (<= 0: none). */
-LLT_INLINE int32_t llt_ring_impl_free(const struct llt_ring_impl_side *s,
-				      const uint32_t *hdr, uint64_t p)
+/* Free slots from p on (<= 0: none; may exceed the group's rest). */
+LLT_INLINE int64_t llt_ring_impl_free(const struct llt_ring *r, const uint32_t *hdr, uint64_t p)
 {
-	/* Acquire: pairs with the consumer's release store of free; its reads
-	 * of these slots are done before we write them. */
-	return (int32_t)(__atomic_load_n(hdr + 1, __ATOMIC_ACQUIRE) - (uint32_t)(p - s->cap));
+	const uint64_t lap = p - r->prod.cap;
+	/* Acquire: pairs with the consumer's release store of free when it
+	 * left this group one lap ago (llt_ring_impl_cons_done()). */
+	int32_t f = (int32_t)(__atomic_load_n(hdr + 1, __ATOMIC_ACQUIRE) - (uint32_t)lap);
+	if (LLT_LIKELY(f > 0))
+		return f;
+	/* Slow path, the ring looks full: the consumer may be part-way
+	 * through this group.  Acquire: pairs with its release store of
+	 * its position (llt_ring_impl_cons_done()); every slot before it has
+	 * been read. */
+	return (int64_t)(__atomic_load_n(&r->cons.pos, __ATOMIC_ACQUIRE) - lap);
 }
 
 /* Ready elements from c on in the consumer's group (<= 0: none). */
@@ -143,14 +172,14 @@ LLT_INLINE bool llt_ring_push(struct llt_ring *r, const void *elem)
 	uint32_t *hdr = (uint32_t *)(void *)g;
 
 	LLT_ASSERT(s->magic == LLT_RING_IMPL_MAGIC);
-	if (llt_ring_impl_free(s, hdr, p) <= 0)
+	if (llt_ring_impl_free(r, hdr, p) <= 0)
 		return false;
 	llt_ring_impl_copy(g + 8 + (size_t)s->idx * s->stride, 0,
 			   (const unsigned char *)elem, 0, s->esize, 1);
 	/* Release: pairs with the consumer's acquire load of pub; the element
 	 * is visible to it. */
 	__atomic_store_n(hdr, (uint32_t)(p + 1), __ATOMIC_RELEASE);
-	llt_ring_impl_advance(s, p + 1, 1);
+	llt_ring_impl_prod_done(r, p + 1, 1);
 	return true;
 }
 
@@ -166,10 +195,7 @@ LLT_INLINE bool llt_ring_pop(struct llt_ring *r, void *elem)
 		return false;
 	llt_ring_impl_copy((unsigned char *)elem, 0,
 			   g + 8 + (size_t)s->idx * s->stride, 0, s->esize, 1);
-	/* Release: pairs with the producer's acquire load of free; our read
-	 * is done before it reuses the slot. */
-	__atomic_store_n(hdr + 1, (uint32_t)(c + 1), __ATOMIC_RELEASE);
-	llt_ring_impl_advance(s, c + 1, 1);
+	llt_ring_impl_cons_done(r, hdr, c + 1, 1);
 	return true;
 }
 
@@ -183,12 +209,12 @@ LLT_INLINE bool llt_ring_push_u64(struct llt_ring *r, uint64_t v)
 	uint32_t *hdr = (uint32_t *)(void *)g;
 
 	LLT_ASSERT(s->esize == 8);
-	if (llt_ring_impl_free(s, hdr, p) <= 0)
+	if (llt_ring_impl_free(r, hdr, p) <= 0)
 		return false;
 	memcpy(g + 8 + (size_t)s->idx * 8, &v, 8);
 	/* Release: pairs with the consumer's acquire load of pub. */
 	__atomic_store_n(hdr, (uint32_t)(p + 1), __ATOMIC_RELEASE);
-	llt_ring_impl_advance(s, p + 1, 1);
+	llt_ring_impl_prod_done(r, p + 1, 1);
 	return true;
 }
 
@@ -203,9 +229,7 @@ LLT_INLINE bool llt_ring_pop_u64(struct llt_ring *r, uint64_t *v)
 	if (llt_ring_impl_ready(hdr, c) <= 0)
 		return false;
 	memcpy(v, g + 8 + (size_t)s->idx * 8, 8);
-	/* Release: pairs with the producer's acquire load of free. */
-	__atomic_store_n(hdr + 1, (uint32_t)(c + 1), __ATOMIC_RELEASE);
-	llt_ring_impl_advance(s, c + 1, 1);
+	llt_ring_impl_cons_done(r, hdr, c + 1, 1);
 	return true;
 }
 
@@ -223,10 +247,10 @@ LLT_INLINE size_t llt_ring_push_bulk(struct llt_ring *r, const void *elems, size
 		unsigned char *g = llt_ring_impl_group(r, s->off);
 		uint32_t *hdr = (uint32_t *)(void *)g;
 		uint32_t m = s->per - s->idx;
-		int32_t avail = llt_ring_impl_free(s, hdr, p);
+		int64_t avail = llt_ring_impl_free(r, hdr, p);
 		if (avail <= 0)
 			break;
-		if ((uint32_t)avail < m)
+		if (avail < (int64_t)m)
 			m = (uint32_t)avail;
 		if (n - done < m)
 			m = (uint32_t)(n - done);
@@ -236,7 +260,7 @@ LLT_INLINE size_t llt_ring_push_bulk(struct llt_ring *r, const void *elems, size
 		/* Release: pairs with the consumer's acquire load of pub; the m
 		 * elements are visible to it. */
 		__atomic_store_n(hdr, (uint32_t)p, __ATOMIC_RELEASE);
-		llt_ring_impl_advance(s, p, m);
+		llt_ring_impl_prod_done(r, p, m);
 		done += m;
 	}
 	return done;
@@ -264,10 +288,7 @@ LLT_INLINE size_t llt_ring_pop_bulk(struct llt_ring *r, void *elems, size_t n)
 		llt_ring_impl_copy(dst + done * s->esize, s->esize,
 				   g + 8 + (size_t)s->idx * s->stride, s->stride, s->esize, m);
 		c += m;
-		/* Release: pairs with the producer's acquire load of free; the
-		 * reads are done before it reuses the slots. */
-		__atomic_store_n(hdr + 1, (uint32_t)c, __ATOMIC_RELEASE);
-		llt_ring_impl_advance(s, c, m);
+		llt_ring_impl_cons_done(r, hdr, c, m);
 		done += m;
 	}
 	return done;
@@ -284,13 +305,13 @@ LLT_INLINE size_t llt_ring_reserve(struct llt_ring *r, size_t n, void **ptr)
 	const uint64_t p = s->pos;        /* only this thread writes it */
 	unsigned char *g = llt_ring_impl_group(r, s->off);
 	uint32_t m = s->per - s->idx;
-	int32_t avail = llt_ring_impl_free(s, (const uint32_t *)(void *)g, p);
+	int64_t avail = n ? llt_ring_impl_free(r, (const uint32_t *)(void *)g, p) : 0;
 
 	LLT_ASSERT(s->magic == LLT_RING_IMPL_MAGIC);
-	if (avail <= 0 || n == 0) {
+	if (avail <= 0) {
 		m = 0;
 	} else {
-		if ((uint32_t)avail < m)
+		if (avail < (int64_t)m)
 			m = (uint32_t)avail;
 		if (n < m)
 			m = (uint32_t)n;
@@ -317,7 +338,7 @@ LLT_INLINE void llt_ring_commit(struct llt_ring *r, size_t k)
 #if defined(LLT_DEBUG) && LLT_DEBUG
 	s->held = 0;
 #endif
-	llt_ring_impl_advance(s, p, (uint32_t)k);
+	llt_ring_impl_prod_done(r, p, (uint32_t)k);
 }
 
 LLT_INLINE size_t llt_ring_peek(struct llt_ring *r, size_t n, const void **ptr)
@@ -352,14 +373,11 @@ LLT_INLINE void llt_ring_release(struct llt_ring *r, size_t k)
 	LLT_ASSERT(k <= s->held);
 	if (k == 0)
 		return;
-	/* Release: pairs with the producer's acquire load of free; the
-	 * in-place reads are done before it reuses the slots. */
-	__atomic_store_n((uint32_t *)(void *)llt_ring_impl_group(r, s->off) + 1, (uint32_t)c,
-			 __ATOMIC_RELEASE);
 #if defined(LLT_DEBUG) && LLT_DEBUG
 	s->held = 0;
 #endif
-	llt_ring_impl_advance(s, c, (uint32_t)k);
+	llt_ring_impl_cons_done(r, (uint32_t *)(void *)llt_ring_impl_group(r, s->off), c,
+				(uint32_t)k);
 }
 
 /* --------------------------------------------------------------- queries */
