@@ -133,6 +133,22 @@ static inline bool eager_pop_u64(struct llt_ring *r, uint64_t *v)
 }
 DEFINE_LOOPS(lltl, struct llt_ring, llt_ring_push_u64, eager_pop_u64)
 
+/* Measured alternative: always lazy, even when the pop empties the ring
+ * (libllt frees at once then; see llt_ring_impl_caught_up()). */
+static inline bool lazy_pop_u64(struct llt_ring *r, uint64_t *v)
+{
+	struct llt_ring_impl_side *s = &r->cons;
+	const uint64_t c = s->pos;
+	unsigned char *g = llt_ring_impl_group(r, s->off);
+	uint32_t *hdr = (uint32_t *)(void *)g;
+	if (llt_ring_impl_ready(hdr, c) <= 0)
+		return false;
+	memcpy(v, g + 8 + (size_t)s->idx * 8, 8);
+	llt_ring_impl_cons_done(r, hdr, c + 1, 1);
+	return true;
+}
+DEFINE_LOOPS(lltz, struct llt_ring, llt_ring_push_u64, lazy_pop_u64)
+
 static void lltb_produce(void *q_, uint64_t n)
 {
 	struct llt_ring *q = (struct llt_ring *)q_;
@@ -363,6 +379,8 @@ static void setup_impls(void)
 				lltb_produce, lltb_consume, NULL, NULL});
 	add((struct bench_impl){"alt: libllt per-element free", NULL, 0, llt_create8, llt_destroy8,
 				lltl_produce, lltl_consume, lltl_ping, lltl_echo});
+	add((struct bench_impl){"alt: libllt always-lazy free", NULL, 0, llt_create8, llt_destroy8,
+				lltz_produce, lltz_consume, lltz_ping, lltz_echo});
 	idx_ff = nimpl;
 	add((struct bench_impl){"ref: FastForward slot-polling", NULL, 0, ff_create, free,
 				ff_produce, ff_consume, ff_ping, ff_echo});
