@@ -178,6 +178,11 @@ START_TEST(test_capacity)
 		ck_assert(llt_ring_full(r));
 		ck_assert(!llt_ring_push(r, &next));
 		ck_assert(!llt_ring_push_u64(r, next));
+		/* One pop frees exactly one slot, even part-way through a group. */
+		ck_assert(llt_ring_pop_u64(r, &v));
+		ck_assert_uint_eq(v, want++);
+		ck_assert(llt_ring_push_u64(r, next++));
+		ck_assert(!llt_ring_push_u64(r, next));
 		for (size_t i = 0; i < cap; i++) {
 			ck_assert(i % 2 ? llt_ring_pop(r, &v) : llt_ring_pop_u64(r, &v));
 			ck_assert_uint_eq(v, want);

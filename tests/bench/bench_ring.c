@@ -18,7 +18,7 @@
  * thrown away; medians and min-max are printed.  Every run checks the
  * count, sum and order of what it received; a broken run posts no number.
  *
- * Environment: LLT_BENCH_ITEMS (items per throughput run, default 2e7),
+ * Environment: LLT_BENCH_ITEMS (items per throughput run, default 1e7),
  * LLT_BENCH_REPS (default 7, the first discarded), LLT_BENCH_RT (round
  * trips per latency run, default 1e5), LLT_BENCH_ONLY (comma-separated
  * name prefixes, default all). */
@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <llt/clock.h>
@@ -111,6 +112,42 @@ static void llt_destroy8(void *q) { llt_ring_free((struct llt_ring *)q); }
 #define LLT_POP(q, p) llt_ring_pop((q), (p))
 DEFINE_LOOPS(lltg, struct llt_ring, LLT_PUSH, LLT_POP)
 DEFINE_LOOPS(lltu, struct llt_ring, llt_ring_push_u64, llt_ring_pop_u64)
+
+/* Measured alternative (the design before this one): the consumer frees
+ * every slot in the group's free word as it reads it, so the producer
+ * never needs the consumer's position, but the consumer writes the line
+ * the producer is filling once per element instead of once per group. */
+static inline bool eager_pop_u64(struct llt_ring *r, uint64_t *v)
+{
+	struct llt_ring_impl_side *s = &r->cons;
+	const uint64_t c = s->pos;
+	unsigned char *g = llt_ring_impl_group(r, s->off);
+	uint32_t *hdr = (uint32_t *)(void *)g;
+	if (llt_ring_impl_ready(hdr, c) <= 0)
+		return false;
+	memcpy(v, g + 8 + (size_t)s->idx * 8, 8);
+	/* Release: pairs with the producer's acquire load of free. */
+	__atomic_store_n(hdr + 1, (uint32_t)(c + 1), __ATOMIC_RELEASE);
+	llt_ring_impl_cons_done(r, hdr, c + 1, 1);
+	return true;
+}
+DEFINE_LOOPS(lltl, struct llt_ring, llt_ring_push_u64, eager_pop_u64)
+
+/* Measured alternative: always lazy, even when the pop empties the ring
+ * (libllt frees at once then; see llt_ring_impl_caught_up()). */
+static inline bool lazy_pop_u64(struct llt_ring *r, uint64_t *v)
+{
+	struct llt_ring_impl_side *s = &r->cons;
+	const uint64_t c = s->pos;
+	unsigned char *g = llt_ring_impl_group(r, s->off);
+	uint32_t *hdr = (uint32_t *)(void *)g;
+	if (llt_ring_impl_ready(hdr, c) <= 0)
+		return false;
+	memcpy(v, g + 8 + (size_t)s->idx * 8, 8);
+	llt_ring_impl_cons_done(r, hdr, c + 1, 1);
+	return true;
+}
+DEFINE_LOOPS(lltz, struct llt_ring, llt_ring_push_u64, lazy_pop_u64)
 
 static void lltb_produce(void *q_, uint64_t n)
 {
@@ -340,6 +377,10 @@ static void setup_impls(void)
 	idx_lltb = nimpl;
 	add((struct bench_impl){"libllt ring bulk32", NULL, 32, llt_create8, llt_destroy8,
 				lltb_produce, lltb_consume, NULL, NULL});
+	add((struct bench_impl){"alt: libllt per-element free", NULL, 0, llt_create8, llt_destroy8,
+				lltl_produce, lltl_consume, lltl_ping, lltl_echo});
+	add((struct bench_impl){"alt: libllt always-lazy free", NULL, 0, llt_create8, llt_destroy8,
+				lltz_produce, lltz_consume, lltz_ping, lltz_echo});
 	idx_ff = nimpl;
 	add((struct bench_impl){"ref: FastForward slot-polling", NULL, 0, ff_create, free,
 				ff_produce, ff_consume, ff_ping, ff_echo});
@@ -379,7 +420,14 @@ struct side {
 	double t;
 	uint64_t sum, dis;
 	uint64_t *lat;
+	long csw;                 /* involuntary context switches during the run */
 };
+
+static long nivcsw(void)
+{
+	struct rusage ru;
+	return getrusage(RUSAGE_THREAD, &ru) == 0 ? ru.ru_nivcsw : 0;
+}
 
 static void *side_main(void *arg)
 {
@@ -388,6 +436,7 @@ static void *side_main(void *arg)
 	__atomic_fetch_add(s->ready, 1, __ATOMIC_ACQ_REL);
 	while (!__atomic_load_n(s->go, __ATOMIC_ACQUIRE))
 		;
+	s->csw = nivcsw();
 	if (s->lat == NULL) {
 		if (s->role == 0) {
 			s->t = now_s();
@@ -401,6 +450,7 @@ static void *side_main(void *arg)
 	} else {
 		s->im->echo(s->q, s->q2, s->n);
 	}
+	s->csw = nivcsw() - s->csw;
 	return NULL;
 }
 
@@ -435,7 +485,30 @@ static int cmp_d(const void *x, const void *y)
 struct pct { double p50, p99, p999, max; bool ok; };
 
 /* Round trips of one implementation; percentiles in ns. */
+static long disturbed_runs, retried_runs;
+
+/* A run during which either thread was preempted (another process took its
+ * CPU) measures the machine, not the ring: it is repeated, up to tries
+ * times, and counted. */
+static struct pct roundtrip_once(const struct bench_impl *im, size_t cap, uint64_t n,
+				 uint64_t *lat, long *csw);
+
 static struct pct roundtrip(const struct bench_impl *im, size_t cap, uint64_t n, uint64_t *lat)
+{
+	struct pct r;
+	long csw = 0;
+	for (int t = 0; t < 5; t++) {
+		r = roundtrip_once(im, cap, n, lat, &csw);
+		if (csw == 0)
+			return r;
+		retried_runs++;
+	}
+	disturbed_runs++;
+	return r;
+}
+
+static struct pct roundtrip_once(const struct bench_impl *im, size_t cap, uint64_t n,
+				 uint64_t *lat, long *csw)
 {
 	struct pct r = {0, 0, 0, 0, false};
 	void *qa = im->create(cap), *qb = im->create(cap);
@@ -448,6 +521,7 @@ static struct pct roundtrip(const struct bench_impl *im, size_t cap, uint64_t n,
 		a.lat = lat;
 		b.lat = lat;  /* non-NULL selects the round-trip mode */
 		run_pair(&a, &b);
+		*csw = a.csw + b.csw;
 		qsort(lat, n, sizeof(*lat), cmp_u64);
 		r.ok = lat[n - 1] != UINT64_MAX;
 		r.p50 = (double)llt_clock_to_ns(lat[n / 2]);
@@ -470,8 +544,24 @@ static double floor_probe(uint64_t *lat)
 
 static const char *placement(double f) { return f < 300 ? "near" : "far"; }
 
-/* Million items per second of one run, or -1 if what arrived is wrong. */
+static double throughput_once(const struct bench_impl *im, size_t cap, uint64_t n, long *csw);
+
+/* Million items per second, or -1 if what arrived is wrong. */
 static double throughput(const struct bench_impl *im, size_t cap, uint64_t n)
+{
+	double v = -1;
+	long csw = 0;
+	for (int t = 0; t < 5; t++) {
+		v = throughput_once(im, cap, n, &csw);
+		if (csw == 0 || v < 0)
+			return v;
+		retried_runs++;
+	}
+	disturbed_runs++;
+	return v;
+}
+
+static double throughput_once(const struct bench_impl *im, size_t cap, uint64_t n, long *csw)
 {
 	void *q = im->create(cap);
 	struct side a = {0}, b = {0};
@@ -482,6 +572,7 @@ static double throughput(const struct bench_impl *im, size_t cap, uint64_t n)
 	a.q = b.q = q;
 	a.n = b.n = n;
 	run_pair(&a, &b);
+	*csw = a.csw + b.csw;
 	/* 1 + ... + n, mod 2^64 */
 	uint64_t want = (n % 2 == 0) ? (n / 2) * (n + 1) : n * ((n + 1) / 2);
 	if (b.sum == want && b.dis == 0)
@@ -542,12 +633,13 @@ static struct stat summarize(const double *v, const double *fl, int reps)
 
 int main(void)
 {
-	uint64_t items = env_u64("LLT_BENCH_ITEMS", 20000000);
+	uint64_t items = env_u64("LLT_BENCH_ITEMS", 10000000);
 	int reps = (int)env_u64("LLT_BENCH_REPS", 7);
 	uint64_t rt = env_u64("LLT_BENCH_RT", 100000);
 	static const size_t caps[2] = {1024, 65536};
 	uint64_t *lat;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (reps < 2)
 		reps = 2;
 	if (reps > 64)
@@ -585,6 +677,9 @@ int main(void)
 	for (int c = 0; c < 2; c++)
 		for (int r = 0; r < reps; r++)
 			for (int i = 0; i < nimpl; i++) {
+				if (i == 0)
+					fprintf(stderr, "\rthroughput: capacity %zu, rep %d/%d ", caps[c],
+						r + 1, reps);
 				if (impls[i].note)
 					continue;
 				double f0 = floor_probe(lat);
@@ -593,6 +688,7 @@ int main(void)
 				thr_floor[c][i][r] = f0 > f1 ? f0 : f1;
 			}
 
+	fprintf(stderr, "\n");
 	printf("\nThroughput, M 8-byte items/s (producer CPU 0, consumer CPU 1)\n");
 	printf("%-32s %6s %9s %17s %5s  %-14s %s\n", "implementation", "cap", "median", "min-max",
 	       "reps", "placement", "ratio");
@@ -619,6 +715,9 @@ int main(void)
 					 st[i].med / best_peer, st[i].med / st[idx_ff].med,
 					 paired(thr[c][i], thr[c][best], reps),
 					 paired(thr[c][i], thr[c][idx_ff], reps));
+			else if (i != idx_ff && !impls[i].note && !impls[idx_ff].note)
+				snprintf(ratio, sizeof ratio, "(paired %.2fx ref)",
+					 paired(thr[c][i], thr[c][idx_ff], reps));
 			printf("%-32s %6zu %9.1f %8.1f-%-8.1f %5d  %-14s %s\n", impls[i].name, caps[c],
 			       st[i].med, st[i].lo, st[i].hi, st[i].n, pl, ratio);
 		}
@@ -630,6 +729,7 @@ int main(void)
 	static double pr_floor[IMPL_MAX + 1][64];
 	const int F = nimpl;   /* the floor's row */
 	for (int r = 0; r < reps; r++) {
+		fprintf(stderr, "\rround trip: rep %d/%d          ", r + 1, reps);
 		for (int i = 0; i <= nimpl; i++) {
 			const struct bench_impl *im = i == F ? &floor_impl : &impls[i];
 			if (im->note || !im->ping)
@@ -641,6 +741,7 @@ int main(void)
 				fprintf(stderr, "%s: WRONG ECHO\n", im->name);
 		}
 	}
+	fprintf(stderr, "\n");
 	printf("\nRound trip, ns (two rings of capacity 1024 and an echo thread; includes the ~20 ns timer)\n");
 	printf("%-32s %8s %8s %8s %9s %8s  %-14s %s\n", "implementation", "p50", "p99", "p99.9",
 	       "max", "p50 range", "placement", "ratio");
@@ -696,6 +797,8 @@ int main(void)
 	}
 	printf("(percentiles: median over reps; max: over all kept reps; floor p50 %.0f ns = %s)\n",
 	       floor_p50, placement(floor_p50));
+	printf("runs repeated because a thread was preempted: %ld; still preempted after the retries: %ld\n",
+	       retried_runs, disturbed_runs);
 	free(lat);
 	return 0;
 }
