@@ -13,5 +13,6 @@
 #include <llt/hist.h>
 #include <llt/objpool.h>
 #include <llt/arena.h>
+#include <llt/log.h>
 
 #endif /* LLT_LLT_H */

@@ -1,0 +1,2 @@
+#include <llt/log.h>
+int main(void) { return 0; }
