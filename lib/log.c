@@ -73,6 +73,7 @@ struct prod {
 	uint32_t wseq;                  /* next sequence number the file expects */
 	bool wseq_valid;
 	uint64_t seen_dropped;          /* drops already reported to on_drop */
+	uint64_t file_drops;            /* drops the file shows (DROP entries) */
 };
 
 struct sinkfile {
@@ -631,12 +632,14 @@ static void encode(struct llt_log *lg, struct prod *p, const unsigned char *rec,
 		q = llt_logf_put_varint(q, tid);
 		q = llt_logf_put_varint(q, (uint32_t)(h.seq - p->wseq));
 		emit_entry(lg, LLT_LOGF_DROP, (size_t)(q - lg->tmp));
+		p->file_drops += (uint32_t)(h.seq - p->wseq);
 		lg->have_tid = false;
 	} else if (!p->wseq_valid && h.seq != 0) {
 		uint8_t *q = lg->tmp;
 		q = llt_logf_put_varint(q, tid);
 		q = llt_logf_put_varint(q, h.seq);
 		emit_entry(lg, LLT_LOGF_DROP, (size_t)(q - lg->tmp));
+		p->file_drops += h.seq;
 		lg->have_tid = false;
 	}
 	if (!lg->have_tid || lg->cur_tid != tid || p->wseq != h.seq || !p->wseq_valid) {
@@ -970,6 +973,27 @@ static size_t round_once(struct llt_log *lg, bool force, bool in_signal)
 	return moved;
 }
 
+/* Drops after a thread's last record show no gap: once the thread has
+ * exited (or the logger closes), say how many there were. */
+static void trailing_drops(struct llt_log *lg, struct prod *p)
+{
+	/* Relaxed: after the acquire load of dead (or the join of close),
+	 * the producer's last store is visible. */
+	uint64_t d = __atomic_load_n(&p->pub.dropped, __ATOMIC_RELAXED);
+	if (d <= p->file_drops)
+		return;
+	if (lg->out_len + OUT_NEED > OUT_CAP)
+		write_out(lg, false);
+	if (lg->need_sync || lg->since_sync >= SYNC_EVERY)
+		emit_sync(lg);
+	uint8_t *q = lg->tmp;
+	q = llt_logf_put_varint(q, p->pub.tid);
+	q = llt_logf_put_varint(q, d - p->file_drops);
+	emit_entry(lg, LLT_LOGF_DROP, (size_t)(q - lg->tmp));
+	lg->have_tid = false;
+	p->file_drops = d;
+}
+
 static void report_drops(struct llt_log *lg)
 {
 	uint64_t total = 0;
@@ -996,6 +1020,7 @@ static void reap(struct llt_log *lg)
 		if (__atomic_load_n(&p->dead, __ATOMIC_ACQUIRE) && p->part_len == 0 &&
 		    p->stage_head == p->stage_tail && llt_ring_size(p->pub.ring) == 0) {
 			struct prod *n = p->next;
+			trailing_drops(lg, p);
 			if (pp == &lg->prods) {
 				struct prod *exp = p;
 				/* A producer may have pushed in front of p: then p is
@@ -1064,6 +1089,9 @@ static void *backend_main(void *arg)
 			/* Close: one last complete pass after the stop flag, so a
 			 * record committed before it is written. */
 			round_once(lg, true, false);
+			report_drops(lg);
+			for (struct prod *p = lg->prods; p; p = p->next)
+				trailing_drops(lg, p);
 			write_out(lg, false);
 			__atomic_store_n(&lg->crash_ack, 1, __ATOMIC_RELEASE);
 			llt_park_notify_all(&lg->space);
