@@ -1129,8 +1129,7 @@ void llt_log_config_init(struct llt_log_config *cfg)
 
 const char *llt_log_level_name(int level)
 {
-	static const char *const names[] = { "TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "FATAL" };
-	return level >= 0 && level <= LLT_LOG_FATAL ? names[level] : "?";
+	return llt_logdec_level_name(level);
 }
 
 static void log_free(struct llt_log *lg)

@@ -16,6 +16,12 @@
 #include "logdec.h"
 #include "logfmt.h"
 
+const char *llt_logdec_level_name(int level)
+{
+	static const char *const names[] = { "TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "FATAL" };
+	return level >= 0 && level <= LLT_LOG_FATAL ? names[level] : "?";
+}
+
 void llt_logdec_init(struct llt_logdec *d)
 {
 	memset(d, 0, sizeof(*d));

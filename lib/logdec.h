@@ -86,6 +86,7 @@ struct llt_logdec {
 	bool synced;              /* a SYNC entry was seen */
 };
 
+const char *llt_logdec_level_name(int level);
 void llt_logdec_init(struct llt_logdec *d);
 void llt_logdec_free(struct llt_logdec *d);
 /* > 0: header bytes; 0: need more bytes; -1: not a log (or bad header). */

@@ -714,7 +714,49 @@ static Suite *log_suite(void)
 	return s;
 }
 
-int main(void)
+/* `check_log --write PATH N [ROTATE_BYTES]`: writes N messages (levels
+ * cycling INFO, WARN, ERROR; two threads) for tests/check_logcat.sh. */
+static struct llt_log *w_lg;
+static long w_n;
+static void *w_thread(void *arg)
 {
+	int t = (int)(intptr_t)arg;
+	for (long i = t; i < w_n; i += 2) {
+		int lv = (int)(i % 3);
+		if (lv == 0)
+			LLT_LOG(w_lg, LLT_INFO, "msg %ld sym=%s px=%.2f", i, i % 2 ? "MSFT" : "AAPL", i * 0.5);
+		else if (lv == 1)
+			LLT_LOG(w_lg, LLT_WARN, "msg %ld sym=%s px=%.2f", i, i % 2 ? "MSFT" : "AAPL", i * 0.5);
+		else
+			LLT_LOG(w_lg, LLT_ERROR, "msg %ld sym=%s px=%.2f", i, i % 2 ? "MSFT" : "AAPL", i * 0.5);
+		if (t == 0 && i % 4000 == 0)
+			usleep(20000);
+	}
+	return NULL;
+}
+
+static int write_mode(int argc, char **argv)
+{
+	struct llt_log_config c;
+	pthread_t th[2];
+	llt_log_config_init(&c);
+	c.path = argv[2];
+	c.flags = LLT_LOG_BLOCK;
+	w_n = atol(argv[3]);
+	if (argc > 4)
+		c.rotate_bytes = (uint64_t)atoll(argv[4]);
+	if (llt_log_open(&c, &w_lg) != 0)
+		return 1;
+	for (int i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, w_thread, (void *)(intptr_t)i);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	return llt_log_close(w_lg) != 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 4 && strcmp(argv[1], "--write") == 0)
+		return write_mode(argc, argv);
 	return llt_test_run(log_suite());
 }

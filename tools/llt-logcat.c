@@ -253,7 +253,7 @@ static void on_event(struct logcat *lc, struct llt_logdec *d, const struct llt_l
 		sb_printf(&b, "{\"type\":\"%s\",\"time\":\"", kinds[ev->type]);
 		put_time(lc, d, ev->tsc, &b);
 		sb_printf(&b, "\",\"ts_ns\":%" PRId64 ",\"ticks\":%" PRIu64 ",\"level\":\"%s\",\"thread\":%" PRIu32,
-			  llt_logdec_realtime(d, ev->tsc), ev->tsc, llt_log_level_name(ev->level), ev->tid);
+			  llt_logdec_realtime(d, ev->tsc), ev->tsc, llt_logdec_level_name(ev->level), ev->tid);
 		if (ev->type == LLT_LOGDEC_EV_RECORD) {
 			sb_printf(&b, ",\"seq\":%" PRIu64 ",\"file\":", ev->seq);
 			sb_json(&b, file, strlen(file));
@@ -285,7 +285,7 @@ static void on_event(struct logcat *lc, struct llt_logdec *d, const struct llt_l
 		put_time(lc, d, ev->tsc, &b);
 		sb_mem(&b, " ", 1);
 	}
-	sb_printf(&b, "%-6s [%" PRIu32 "] ", llt_log_level_name(ev->level), ev->tid);
+	sb_printf(&b, "%-6s [%" PRIu32 "] ", llt_logdec_level_name(ev->level), ev->tid);
 	if (ev->type == LLT_LOGDEC_EV_RECORD) {
 		const char *base = strrchr(file, '/');
 		sb_printf(&b, "%s:%" PRIu32 " ", base ? base + 1 : file, line);
@@ -435,6 +435,7 @@ static int file_cmp(const void *a, const void *b)
 }
 
 static volatile sig_atomic_t interrupted;
+static int64_t file_created(const char *path, uint32_t *rotation);
 
 static void on_sigint(int sig)
 {
@@ -446,6 +447,14 @@ static void on_sigint(int sig)
 static int run_file(struct logcat *lc, const char *path, bool follow, uint8_t *buf)
 {
 	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+	/* Following a file that does not exist yet: wait for it (tail -F). */
+	while (fd < 0 && follow && errno == ENOENT && !interrupted) {
+		struct timespec ts = { 0, 100000000 };
+		nanosleep(&ts, NULL);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (interrupted && fd < 0)
+		return LOGCAT_OK;
 	struct logcat_stream s;
 	size_t len = 0;
 	bool eof = false;
@@ -496,6 +505,22 @@ static int run_file(struct logcat *lc, const char *path, bool follow, uint8_t *b
 				if (len)
 					logcat_decode(lc, &s, buf, len, true);
 				close(fd);
+				/* Files rotated past us since (path.1, path.2, ...,
+				 * created after the one just finished), oldest first. */
+				int64_t done_created = s.dec.created_ns;
+				for (int k = 64; k >= 1; k--) {
+					char rp[PATH_MAX];
+					uint32_t rot;
+					snprintf(rp, sizeof rp, "%s.%d", path, k);
+					if (access(rp, R_OK) != 0)
+						continue;
+					int64_t cr = file_created(rp, &rot);
+					if (cr > done_created && cr != INT64_MAX) {
+						int st2 = run_file(lc, rp, false, buf + BUF_CAP);
+						if (st2 > s.status)
+							s.status = st2;
+					}
+				}
 				fd = open(path, O_RDONLY | O_CLOEXEC);
 				if (fd < 0)
 					break;
@@ -540,7 +565,7 @@ static int64_t file_created(const char *path, uint32_t *rotation)
 static int parse_level(const char *s)
 {
 	for (int i = LLT_LOG_TRACE; i <= LLT_LOG_FATAL; i++)
-		if (!strcasecmp(s, llt_log_level_name(i)))
+		if (!strcasecmp(s, llt_logdec_level_name(i)))
 			return i;
 	if (!strcasecmp(s, "warning"))
 		return LLT_LOG_WARN;
@@ -785,7 +810,7 @@ int main(int argc, char **argv)
 
 	int nf = argc - optind;
 	struct file_ent *files = calloc((size_t)nf, sizeof(*files));
-	uint8_t *buf = malloc(BUF_CAP);
+	uint8_t *buf = malloc(2 * (size_t)BUF_CAP);  /* second half: rotated files met by -f */
 	static char obuf[1 << 20];
 	struct logcat lc;
 	if (files == NULL || buf == NULL) {
