@@ -1059,7 +1059,9 @@ static void crash_ack_and_idle(struct llt_log *lg)
 static void *backend_main(void *arg)
 {
 	struct llt_log *lg = arg;
-	lg->backend_tid = gettid_now();
+	/* Relaxed: read by the crash handler only to know whether it runs on
+	 * this thread; no data depends on it. */
+	__atomic_store_n(&lg->backend_tid, gettid_now(), __ATOMIC_RELAXED);
 	uint64_t last_write = mono_ns();
 	for (;;) {
 		/* Acquire: pairs with the release stores of close, flush and
@@ -1418,7 +1420,7 @@ static void crash_flush(struct llt_log *lg, int sig, siginfo_t *si, void *uc)
 	/* Release: pairs with the backend's acquire load at the top of its
 	 * loop. */
 	__atomic_store_n(&lg->crash, 1, __ATOMIC_RELEASE);
-	if (self != lg->backend_tid) {
+	if (self != __atomic_load_n(&lg->backend_tid, __ATOMIC_RELAXED)) {
 		llt_park_notify_all(&lg->wake);
 		for (uint64_t waited = 0; waited < CRASH_WAIT_NS; waited += 1000000) {
 			/* Acquire: pairs with crash_ack_and_idle's release store. */

@@ -731,6 +731,8 @@ static void *w_thread(void *arg)
 			LLT_LOG(w_lg, LLT_ERROR, "msg %ld sym=%s px=%.2f", i, i % 2 ? "MSFT" : "AAPL", i * 0.5);
 		if (t == 0 && i % 4000 == 0)
 			usleep(20000);
+		if (getenv("CHECK_LOG_SLOW") && i % 200 < 2)
+			usleep(2000);
 	}
 	return NULL;
 }
@@ -747,6 +749,8 @@ static int write_mode(int argc, char **argv)
 		c.rotate_bytes = (uint64_t)atoll(argv[4]);
 	if (llt_log_open(&c, &w_lg) != 0)
 		return 1;
+	if (getenv("CHECK_LOG_SLOW"))
+		usleep(500000);   /* a follower finds the first file before it rotates */
 	for (int i = 0; i < 2; i++)
 		pthread_create(&th[i], NULL, w_thread, (void *)(intptr_t)i);
 	for (int i = 0; i < 2; i++)

@@ -55,7 +55,7 @@ expect 0 "--until in the past" -- "$LOGCAT" --until=@1000 "$tmp/a.log"
 expect 0 "--since in the past, UTC" -- "$LOGCAT" --utc --since="2000-01-01 00:00" "$tmp/a.log"
 [ "$(lines "$tmp/out")" -eq 3000 ] || bad "--since: $(lines "$tmp/out") lines"
 expect 0 "--time=ns" -- "$LOGCAT" --time=ns "$tmp/a.log"
-head -1 "$tmp/out" | grep -q '^0 INFO' || bad "--time=ns: first record not at 0"
+head -1 "$tmp/out" | grep -q '^0 [A-Z]' || bad "--time=ns: first record not at 0"
 expect 0 "--utc --time=iso" -- "$LOGCAT" --utc --time=iso "$tmp/a.log"
 head -1 "$tmp/out" | grep -q -E '^[0-9-]{10}T[0-9:]{8}\.[0-9]{9}Z ' || bad "--time=iso"
 expect 0 "--json" -- "$LOGCAT" --json "$tmp/a.log"
@@ -103,7 +103,7 @@ last=$(tail -1 "$tmp/out" | sed -n 's/.* msg \([0-9]*\) .*/\1/p')
 "$LOGCAT" -f "$tmp/f.log" > "$tmp/follow" 2>"$tmp/ferr" &
 fpid=$!
 sleep 0.3
-"$WRITER" --write "$tmp/f.log" 20000 16384 || bad "follow writer failed"
+CHECK_LOG_SLOW=1 "$WRITER" --write "$tmp/f.log" 20000 65536 || bad "follow writer failed"
 sleep 1
 kill "$fpid" 2>/dev/null
 wait "$fpid" 2>/dev/null
