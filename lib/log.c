@@ -994,6 +994,19 @@ static void trailing_drops(struct llt_log *lg, struct prod *p)
 	p->file_drops = d;
 }
 
+/* Forced rounds until the rings are empty: one round may stop gathering
+ * a ring when its staging buffer is full. */
+static size_t drain_all(struct llt_log *lg, bool in_signal)
+{
+	size_t total = 0, moved;
+	int rounds = 0;
+	do {
+		moved = round_once(lg, true, in_signal);
+		total += moved;
+	} while (moved != 0 && ++rounds < 100000);
+	return total;
+}
+
 static void report_drops(struct llt_log *lg)
 {
 	uint64_t total = 0;
@@ -1047,7 +1060,7 @@ static void reap(struct llt_log *lg)
 
 static void crash_ack_and_idle(struct llt_log *lg)
 {
-	round_once(lg, true, false);
+	drain_all(lg, false);
 	write_out(lg, false);
 	/* Release: pairs with the handler's acquire load; everything this
 	 * thread wrote to the encoder state is visible to it. */
@@ -1071,7 +1084,7 @@ static void *backend_main(void *arg)
 		if (__atomic_load_n(&lg->crash, __ATOMIC_ACQUIRE))
 			crash_ack_and_idle(lg);
 		bool force = stop || req != lg->flush_done;
-		size_t moved = round_once(lg, force, false);
+		size_t moved = force ? drain_all(lg, false) : round_once(lg, false, false);
 		report_drops(lg);
 		uint64_t now = mono_ns();
 		if (lg->out_len >= OUT_WRITE_AT || force || (lg->out_len && moved == 0) ||
@@ -1090,7 +1103,7 @@ static void *backend_main(void *arg)
 		if (stop) {
 			/* Close: one last complete pass after the stop flag, so a
 			 * record committed before it is written. */
-			round_once(lg, true, false);
+			drain_all(lg, false);
 			report_drops(lg);
 			for (struct prod *p = lg->prods; p; p = p->next)
 				trailing_drops(lg, p);
@@ -1433,7 +1446,7 @@ static void crash_flush(struct llt_log *lg, int sig, siginfo_t *si, void *uc)
 	 * in time): this thread is the only consumer.  Drop a half-encoded
 	 * batch tail by re-syncing, then take whatever the rings still hold. */
 	lg->need_sync = true;
-	round_once(lg, true, true);
+	drain_all(lg, true);
 	crash_record(lg, sig, si, uc);
 	write_out(lg, true);
 	if (lg->bin.fd >= 0)
