@@ -60,7 +60,15 @@ sort -u "$tmp/api" "$tmp/inline" | grep -v '_impl_' > "$tmp/public"
 if [ ! -s "$tmp/public" ]; then
 	fail "found no public function in $srcdir/include/llt"
 fi
-ls "$man3" | sed -n 's/\.3$//p' | sort -u > "$tmp/pages"
+ls "$man3" | sed -n 's/\.3$//p' | sort -u > "$tmp/pages_all"
+# Pages of function-like macros (LLT_LOG): each must name a
+# `#define LLT_...(` of include/llt; they take no part in the ABI checks.
+grep -h -o '^#define LLT_[A-Z0-9_]*(' $headers | sed 's/^#define //; s/($//' | sort -u > "$tmp/macros"
+grep '^LLT_' "$tmp/pages_all" > "$tmp/macro_pages"
+for name in $(comm -23 "$tmp/macro_pages" "$tmp/macros"); do
+	fail "man/man3/$name.3 documents no function-like macro in include/llt"
+done
+grep -v '^LLT_' "$tmp/pages_all" > "$tmp/pages"
 for name in $(comm -23 "$tmp/public" "$tmp/pages"); do
 	fail "$name is declared in include/llt but has no man/man3/$name.3"
 done

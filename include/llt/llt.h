@@ -16,5 +16,6 @@
 #include <llt/prof.h>
 #include <llt/threadpool.h>
 #include <llt/sched.h>
+#include <llt/log.h>
 
 #endif /* LLT_LLT_H */
