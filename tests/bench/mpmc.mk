@@ -5,7 +5,8 @@
 EXTRA_PROGRAMS += tests/bench/bench_mpmc
 BENCH_PROGS += tests/bench/bench_mpmc
 CLEANFILES += tests/bench/bench_mpmc$(EXEEXT)
-tests_bench_bench_mpmc_SOURCES = tests/bench/bench_mpmc.cc
+tests_bench_bench_mpmc_SOURCES = tests/bench/bench_mpmc.cc tests/bench/bench_mpmc_ck.c
+tests_bench_bench_mpmc_CFLAGS = -O2 $(PTHREAD_CFLAGS) $(SAN_CFLAGS)
 tests_bench_bench_mpmc_CXXFLAGS = -O2 $(PTHREAD_CFLAGS) $(SAN_CFLAGS) $(BENCH_DPDK_CFLAGS)
 tests_bench_bench_mpmc_LDADD = lib/libllt.la $(BENCH_TBB_LIBS) $(BENCH_DPDK_LIBS) $(PTHREAD_LIBS)
 
