@@ -10,6 +10,7 @@
 #include <llt/park.h>
 #include <llt/ring.h>
 #include <llt/chan.h>
+#include <llt/mpmc.h>
 #include <llt/hist.h>
 #include <llt/objpool.h>
 #include <llt/arena.h>

@@ -1,0 +1,239 @@
+/* Inline bodies for llt/mpmc.h.  Do not include directly.
+ *
+ * The ring is Dmitry Vyukov's bounded MPMC queue ("Bounded MPMC queue",
+ * 1024cores.net, 2010): every slot carries a sequence number that says
+ * whose turn it is.  A sender at position pos may fill the slot when its
+ * sequence is pos, claims it with one CAS of the tail, copies the element
+ * in and releases sequence pos + 1; a receiver at pos takes it when the
+ * sequence is pos + 1, claims it with one CAS of the head, copies the
+ * element out and releases sequence pos + capacity, the next lap's turn.
+ * Senders touch the tail line and receivers the head line; each slot line
+ * is shared by exactly the one sender and one receiver of its turn.
+ *
+ * Why CAS and not a ticket (fetch-add) scheme such as rigtorp's
+ * MPMCQueue: a fetch-add commits the thread to a slot it may have to wait
+ * for, and a ticket cannot be handed back, so a try or timed send could
+ * neither fail nor time out, and close could not stop a sender that holds
+ * one.  With the CAS a thread only takes a slot that is ready; the try
+ * forms and the bench (tests/bench/bench_mpmc.cc) use the same path. */
+#ifndef LLT_MPMC_H_INSIDE
+#  error "include <llt/mpmc.h>, not <llt/bits/mpmc_impl.h>"
+#endif
+#ifndef LLT_BITS_MPMC_IMPL_H
+#define LLT_BITS_MPMC_IMPL_H
+
+#include <errno.h>
+#include <string.h>
+
+#define LLT_MPMC_IMPL_CLOSED (UINT64_C(1) << 63)
+#define LLT_MPMC_IMPL_POS (~LLT_MPMC_IMPL_CLOSED)
+/* No deadline, for the blocking forms. */
+#define LLT_MPMC_IMPL_FOREVER UINT64_MAX
+
+/* The slot of a position: its sequence number, then the element. */
+LLT_INLINE unsigned char *llt_mpmc_impl_slot(const struct llt_mpmc *m, uint64_t pos)
+{
+	return (unsigned char *)(uintptr_t)(m + 1) + (size_t)(pos & m->mask) * m->stride;
+}
+
+LLT_INLINE uint64_t *llt_mpmc_impl_seq(unsigned char *slot)
+{
+	return (uint64_t *)(void *)slot;
+}
+
+/* Acquire: pairs with the release fetch-or in llt_mpmc_close(). */
+LLT_INLINE bool llt_mpmc_is_closed(const struct llt_mpmc *m)
+{
+	return (__atomic_load_n(&m->tail, __ATOMIC_ACQUIRE) & LLT_MPMC_IMPL_CLOSED) != 0;
+}
+
+LLT_INLINE size_t llt_mpmc_capacity(const struct llt_mpmc *m)
+{
+	return (size_t)m->mask + 1;
+}
+
+/* Claim a slot for a send and copy the element in: 0, -EAGAIN (full, or
+ * the slot is still being read by a receiver of the previous lap) or
+ * -EPIPE (closed).  esz is a constant for the _u64 forms. */
+LLT_INLINE int llt_mpmc_impl_push(struct llt_mpmc *m, const void *elem, size_t esz)
+{
+	/* Relaxed: a guess at the position; the slot's sequence (acquire)
+	 * says whether it is ready, and the CAS whether it is still ours. */
+	uint64_t pos = __atomic_load_n(&m->tail, __ATOMIC_RELAXED);
+	unsigned char *s;
+
+	for (;;) {
+		if (LLT_UNLIKELY(pos & LLT_MPMC_IMPL_CLOSED))
+			return -EPIPE;
+		s = llt_mpmc_impl_slot(m, pos);
+		/* Acquire: pairs with the release of the receiver that
+		 * emptied the slot, so its copy-out happens before ours. */
+		uint64_t seq = __atomic_load_n(llt_mpmc_impl_seq(s), __ATOMIC_ACQUIRE);
+		int64_t d = (int64_t)(seq - pos);
+		if (LLT_LIKELY(d == 0)) {
+			/* Relaxed: the slot's data is handed over by its
+			 * sequence, not by the tail; the CAS only makes the
+			 * claim unique (and fails once close set bit 63). */
+			if (LLT_LIKELY(__atomic_compare_exchange_n(&m->tail, &pos, pos + 1, 1,
+								   __ATOMIC_RELAXED, __ATOMIC_RELAXED)))
+				break;
+		} else if (d < 0) {
+			return -EAGAIN;
+		} else {
+			pos = __atomic_load_n(&m->tail, __ATOMIC_RELAXED); /* relaxed: a guess, as above */
+		}
+	}
+	memcpy(s + sizeof(uint64_t), elem, esz);
+	/* Release: pairs with the receiver's acquire of the sequence. */
+	__atomic_store_n(llt_mpmc_impl_seq(s), pos + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* The ring looked empty at pos: -EPIPE if closed and drained, else -EAGAIN. */
+LLT_INLINE int llt_mpmc_impl_empty(const struct llt_mpmc *m)
+{
+	/* Acquire: pairs with the release fetch-or in llt_mpmc_close().  The
+	 * tail is frozen once closed, so every claimed position below it will
+	 * be published: drained means head has reached it. */
+	uint64_t t = __atomic_load_n(&m->tail, __ATOMIC_ACQUIRE);
+	if (LLT_LIKELY(!(t & LLT_MPMC_IMPL_CLOSED)))
+		return -EAGAIN;
+	/* Relaxed: compared with the frozen tail only. */
+	if (__atomic_load_n(&m->head, __ATOMIC_RELAXED) >= (t & LLT_MPMC_IMPL_POS))
+		return -EPIPE;
+	return -EAGAIN;
+}
+
+/* Claim an element and copy it out: 0, -EAGAIN or -EPIPE. */
+LLT_INLINE int llt_mpmc_impl_pop(struct llt_mpmc *m, void *elem, size_t esz)
+{
+	/* Relaxed: a guess, checked by the slot's sequence and the CAS. */
+	uint64_t pos = __atomic_load_n(&m->head, __ATOMIC_RELAXED);
+	unsigned char *s;
+
+	for (;;) {
+		s = llt_mpmc_impl_slot(m, pos);
+		/* Acquire: pairs with the sender's release of pos + 1, so the
+		 * element's bytes are visible. */
+		uint64_t seq = __atomic_load_n(llt_mpmc_impl_seq(s), __ATOMIC_ACQUIRE);
+		int64_t d = (int64_t)(seq - (pos + 1));
+		if (LLT_LIKELY(d == 0)) {
+			/* Relaxed: as in push. */
+			if (LLT_LIKELY(__atomic_compare_exchange_n(&m->head, &pos, pos + 1, 1,
+								   __ATOMIC_RELAXED, __ATOMIC_RELAXED)))
+				break;
+		} else if (d < 0) {
+			return llt_mpmc_impl_empty(m);
+		} else {
+			pos = __atomic_load_n(&m->head, __ATOMIC_RELAXED); /* relaxed: a guess */
+		}
+	}
+	memcpy(elem, s + sizeof(uint64_t), esz);
+	/* Release: pairs with the next lap's sender's acquire, so our copy-out
+	 * happens before its copy-in. */
+	__atomic_store_n(llt_mpmc_impl_seq(s), pos + m->mask + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* After a send: wake one receiver if any waits (a fence and a load, no
+ * store and no syscall when none does). */
+LLT_INLINE void llt_mpmc_impl_sent(struct llt_mpmc *m)
+{
+	llt_park_notify_one(&m->not_empty);
+}
+
+LLT_INLINE void llt_mpmc_impl_received(struct llt_mpmc *m)
+{
+	llt_park_notify_one(&m->not_full);
+}
+
+/* 0, or -EAGAIN when full, or -EPIPE when closed.  Never blocks. */
+LLT_INLINE int llt_mpmc_try_send(struct llt_mpmc *m, const void *elem)
+{
+	int r = llt_mpmc_impl_push(m, elem, m->elem_size);
+	if (LLT_LIKELY(r == 0))
+		llt_mpmc_impl_sent(m);
+	return r;
+}
+
+/* 0, or -EAGAIN when empty, or -EPIPE when closed and drained. */
+LLT_INLINE int llt_mpmc_try_recv(struct llt_mpmc *m, void *elem)
+{
+	int r = llt_mpmc_impl_pop(m, elem, m->elem_size);
+	if (LLT_LIKELY(r == 0))
+		llt_mpmc_impl_received(m);
+	return r;
+}
+
+/* Blocks while full: spins for the channel's budget, then parks. */
+LLT_INLINE int llt_mpmc_send(struct llt_mpmc *m, const void *elem)
+{
+	int r = llt_mpmc_impl_push(m, elem, m->elem_size);
+	if (LLT_LIKELY(r == 0)) {
+		llt_mpmc_impl_sent(m);
+		return 0;
+	}
+	if (r == -EPIPE)
+		return r;
+	return llt_mpmc_impl_send_wait(m, elem, LLT_MPMC_IMPL_FOREVER);
+}
+
+/* Blocks while empty; -EPIPE once closed and drained. */
+LLT_INLINE int llt_mpmc_recv(struct llt_mpmc *m, void *elem)
+{
+	int r = llt_mpmc_impl_pop(m, elem, m->elem_size);
+	if (LLT_LIKELY(r == 0)) {
+		llt_mpmc_impl_received(m);
+		return 0;
+	}
+	if (r == -EPIPE)
+		return r;
+	return llt_mpmc_impl_recv_wait(m, elem, LLT_MPMC_IMPL_FOREVER);
+}
+
+/* The 8-byte fast path: the element size must be 8. */
+LLT_INLINE int llt_mpmc_try_send_u64(struct llt_mpmc *m, uint64_t v)
+{
+	LLT_ASSERT(m->elem_size == sizeof(uint64_t));
+	int r = llt_mpmc_impl_push(m, &v, sizeof(uint64_t));
+	if (LLT_LIKELY(r == 0))
+		llt_mpmc_impl_sent(m);
+	return r;
+}
+
+LLT_INLINE int llt_mpmc_try_recv_u64(struct llt_mpmc *m, uint64_t *v)
+{
+	LLT_ASSERT(m->elem_size == sizeof(uint64_t));
+	int r = llt_mpmc_impl_pop(m, v, sizeof(uint64_t));
+	if (LLT_LIKELY(r == 0))
+		llt_mpmc_impl_received(m);
+	return r;
+}
+
+LLT_INLINE int llt_mpmc_send_u64(struct llt_mpmc *m, uint64_t v)
+{
+	LLT_ASSERT(m->elem_size == sizeof(uint64_t));
+	int r = llt_mpmc_impl_push(m, &v, sizeof(uint64_t));
+	if (LLT_LIKELY(r == 0)) {
+		llt_mpmc_impl_sent(m);
+		return 0;
+	}
+	if (r == -EPIPE)
+		return r;
+	return llt_mpmc_impl_send_wait(m, &v, LLT_MPMC_IMPL_FOREVER);
+}
+
+LLT_INLINE int llt_mpmc_recv_u64(struct llt_mpmc *m, uint64_t *v)
+{
+	LLT_ASSERT(m->elem_size == sizeof(uint64_t));
+	int r = llt_mpmc_impl_pop(m, v, sizeof(uint64_t));
+	if (LLT_LIKELY(r == 0)) {
+		llt_mpmc_impl_received(m);
+		return 0;
+	}
+	if (r == -EPIPE)
+		return r;
+	return llt_mpmc_impl_recv_wait(m, v, LLT_MPMC_IMPL_FOREVER);
+}
+
+#endif /* LLT_BITS_MPMC_IMPL_H */
