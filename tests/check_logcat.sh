@@ -104,7 +104,12 @@ last=$(tail -1 "$tmp/out" | sed -n 's/.* msg \([0-9]*\) .*/\1/p')
 fpid=$!
 sleep 0.3
 CHECK_LOG_SLOW=1 "$WRITER" --write "$tmp/f.log" 20000 65536 || bad "follow writer failed"
-sleep 1
+# Give the follower time to catch up (seconds on a loaded machine); stop
+# as soon as it has everything.
+for i in $(seq 1 300); do
+	[ "$(grep -c ' msg ' "$tmp/follow" 2>/dev/null)" -ge 19000 ] && break
+	sleep 0.1
+done
 kill "$fpid" 2>/dev/null
 wait "$fpid" 2>/dev/null
 fpid=
