@@ -21,36 +21,6 @@
 
 static int cpu_a = -1, cpu_b = -1;
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* xorshift64*, per thread */
-static uint64_t rnd(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * UINT64_C(2685821657736338717);
-}
-
-/* A random pause: mostly none, sometimes a short spin, rarely a sleep
- * long enough for the other side to park. */
-static void pause_maybe(uint64_t *s)
-{
-	uint64_t r = rnd(s) % 100000;
-	if (r < 3) {
-		struct timespec ts = {0, (long)(20000 + rnd(s) % 200000)};
-		nanosleep(&ts, NULL);
-	} else if (r < 300) {
-		for (uint64_t i = rnd(s) % 2000; i; i--)
-			llt_cpu_relax();
-	}
-}
-
 struct run {
 	struct llt_chan *c;
 	uint64_t n;
@@ -67,9 +37,9 @@ static void *producer(void *p)
 		llt_cpu_pin(cpu_a);
 	uint64_t buf[64];
 	for (uint64_t i = 0; i < r->n;) {
-		pause_maybe(&seed);
+		llt_test_pause_maybe(&seed);
 		if (r->bulk) {
-			size_t k = 1 + rnd(&seed) % 64;
+			size_t k = 1 + llt_test_rnd(&seed) % 64;
 			if (k > r->n - i)
 				k = (size_t)(r->n - i);
 			for (size_t j = 0; j < k; j++)
@@ -99,9 +69,9 @@ static void *consumer(void *p)
 		llt_cpu_pin(cpu_b);
 	uint64_t buf[64], want = 0;
 	while (want < r->n) {
-		pause_maybe(&seed);
+		llt_test_pause_maybe(&seed);
 		if (r->bulk) {
-			ssize_t m = llt_chan_recv_bulk(r->c, buf, 1 + rnd(&seed) % 64);
+			ssize_t m = llt_chan_recv_bulk(r->c, buf, 1 + llt_test_rnd(&seed) % 64);
 			if (m <= 0)
 				return (void *)1;
 			for (ssize_t j = 0; j < m; j++)
@@ -198,7 +168,7 @@ START_TEST(wide_elements_then_close)
 	ck_assert_int_eq(pthread_create(&t, NULL, wide_consumer, c), 0);
 	uint64_t n = (uint64_t)(1000000 * llt_test_scale()), seed = 42;
 	for (uint64_t i = 0; i < n; i++) {
-		struct wide w = {i, {rnd(&seed), rnd(&seed), rnd(&seed)}, 0};
+		struct wide w = {i, {llt_test_rnd(&seed), llt_test_rnd(&seed), llt_test_rnd(&seed)}, 0};
 		w.sum = w.seq ^ w.words[0] ^ w.words[1] ^ w.words[2];
 		ck_assert_int_eq(llt_chan_send(c, &w), 0);
 	}
@@ -354,9 +324,9 @@ START_TEST(timeouts_expire_never_early)
 	uint64_t v = 0;
 	const uint64_t waits[] = {0, 1000, 50000, 2000000, 30000000};
 	for (size_t i = 0; i < sizeof waits / sizeof waits[0]; i++) {
-		uint64_t t0 = mono_ns();
+		uint64_t t0 = llt_test_mono_ns();
 		ck_assert_int_eq(llt_chan_recv_timed(c, &v, waits[i]), -ETIMEDOUT);
-		uint64_t dt = mono_ns() - t0;
+		uint64_t dt = llt_test_mono_ns() - t0;
 		ck_assert_msg(dt >= waits[i], "recv_timed(%llu ns) returned after %llu ns",
 			      (unsigned long long)waits[i], (unsigned long long)dt);
 		ck_assert_msg(dt < waits[i] + 200000000, "recv_timed(%llu ns) took %llu ns",
@@ -365,9 +335,9 @@ START_TEST(timeouts_expire_never_early)
 	while (llt_chan_try_send(c, &v) == 0)
 		v++;
 	for (size_t i = 0; i < sizeof waits / sizeof waits[0]; i++) {
-		uint64_t t0 = mono_ns();
+		uint64_t t0 = llt_test_mono_ns();
 		ck_assert_int_eq(llt_chan_send_timed(c, &v, waits[i]), -ETIMEDOUT);
-		uint64_t dt = mono_ns() - t0;
+		uint64_t dt = llt_test_mono_ns() - t0;
 		ck_assert(dt >= waits[i] && dt < waits[i] + 200000000);
 	}
 	/* With room (or an element) the timed forms succeed at once. */
@@ -507,14 +477,14 @@ START_TEST(shared_between_processes)
 		while (llt_chan_recv(c, &v) == 0) {
 			if (v != want++)
 				_exit(1);
-			pause_maybe(&seed);
+			llt_test_pause_maybe(&seed);
 		}
 		_exit(want == n ? 0 : 2);
 	}
 	uint64_t seed = 6;
 	for (uint64_t i = 0; i < n; i++) {
 		ck_assert_int_eq(llt_chan_send(c, &i), 0);
-		pause_maybe(&seed);
+		llt_test_pause_maybe(&seed);
 	}
 	ck_assert_int_eq(llt_chan_close(c), 0);
 	int st;

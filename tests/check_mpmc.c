@@ -25,36 +25,6 @@
 
 static int cpus[1024], ncpus;
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* xorshift64*, per thread */
-static uint64_t rnd(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * UINT64_C(2685821657736338717);
-}
-
-/* A random pause: mostly none, sometimes a short spin, rarely a sleep
- * long enough for the other side to park. */
-static void pause_maybe(uint64_t *s)
-{
-	uint64_t r = rnd(s) % 100000;
-	if (r < 3) {
-		struct timespec ts = {0, (long)(20000 + rnd(s) % 200000)};
-		nanosleep(&ts, NULL);
-	} else if (r < 300) {
-		for (uint64_t i = rnd(s) % 2000; i; i--)
-			llt_cpu_relax();
-	}
-}
-
 static void pin(int i)
 {
 	if (ncpus >= 2)
@@ -98,9 +68,9 @@ static void *producer(void *p)
 	uint64_t seed = 0x9e3779b97f4a7c15u * (uint64_t)(t->id + 1), buf[32];
 	pin(t->cpu_slot);
 	for (uint64_t i = 0; i < r->per;) {
-		pause_maybe(&seed);
+		llt_test_pause_maybe(&seed);
 		uint64_t v = item(t->id, i);
-		int op = (int)(rnd(&seed) % 10), rc;
+		int op = (int)(llt_test_rnd(&seed) % 10), rc;
 		if (op < 5) {
 			rc = llt_mpmc_send_u64(r->m, v);
 		} else if (op < 6) {
@@ -110,10 +80,10 @@ static void *producer(void *p)
 			while ((rc = llt_mpmc_try_send_u64(r->m, v)) == -EAGAIN)
 				sched_yield();
 		} else if (op < 8) {
-			while ((rc = llt_mpmc_send_timed(r->m, &v, rnd(&seed) % 200000)) == -ETIMEDOUT)
+			while ((rc = llt_mpmc_send_timed(r->m, &v, llt_test_rnd(&seed) % 200000)) == -ETIMEDOUT)
 				;
 		} else {
-			size_t k = 1 + rnd(&seed) % 32, off = 0;
+			size_t k = 1 + llt_test_rnd(&seed) % 32, off = 0;
 			if (k > r->per - i)
 				k = (size_t)(r->per - i);
 			for (size_t j = 0; j < k; j++)
@@ -152,8 +122,8 @@ static void *consumer(void *p)
 	uint64_t next[MAXT] = {0}; /* per producer: the lowest sequence still allowed */
 	pin(t->cpu_slot);
 	for (;;) {
-		pause_maybe(&seed);
-		int op = (int)(rnd(&seed) % 10);
+		llt_test_pause_maybe(&seed);
+		int op = (int)(llt_test_rnd(&seed) % 10);
 		ssize_t n;
 		if (op < 5) {
 			int rc = llt_mpmc_recv_u64(r->m, buf);
@@ -168,13 +138,13 @@ static void *consumer(void *p)
 			n = rc == 0 ? 1 : rc;
 		} else if (op < 8) {
 			int rc;
-			while ((rc = llt_mpmc_recv_timed(r->m, buf, rnd(&seed) % 200000)) == -ETIMEDOUT)
+			while ((rc = llt_mpmc_recv_timed(r->m, buf, llt_test_rnd(&seed) % 200000)) == -ETIMEDOUT)
 				;
 			n = rc == 0 ? 1 : rc;
 		} else if (op < 9) {
-			n = llt_mpmc_recv_bulk(r->m, buf, 1 + rnd(&seed) % 32);
+			n = llt_mpmc_recv_bulk(r->m, buf, 1 + llt_test_rnd(&seed) % 32);
 		} else {
-			while ((n = llt_mpmc_try_recv_bulk(r->m, buf, 1 + rnd(&seed) % 32)) == 0)
+			while ((n = llt_mpmc_try_recv_bulk(r->m, buf, 1 + llt_test_rnd(&seed) % 32)) == 0)
 				sched_yield();
 		}
 		if (n == -EPIPE)
@@ -213,7 +183,7 @@ static void *watchdog(void *p)
 	const uint64_t STALL_NS = UINT64_C(8000000000);
 	uint64_t last[2 * MAXT], since[2 * MAXT];
 	int n = r->np + r->nc;
-	uint64_t now = mono_ns();
+	uint64_t now = llt_test_mono_ns();
 	for (int i = 0; i < n; i++) {
 		last[i] = atomic_load(&r->t[i].progress);
 		since[i] = now;
@@ -221,7 +191,7 @@ static void *watchdog(void *p)
 	for (;;) {
 		usleep(100000);
 		int live = 0;
-		now = mono_ns();
+		now = llt_test_mono_ns();
 		for (int i = 0; i < n; i++) {
 			if (atomic_load(&r->t[i].done))
 				continue;
@@ -260,7 +230,7 @@ static void run_many(int np, int nc, size_t cap, uint64_t total, uint64_t spin_n
 	r->seen = calloc((size_t)(r->per * (uint64_t)np), 1);
 	ck_assert_ptr_nonnull(r->seen);
 	pthread_t th[2 * MAXT], wd;
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = llt_test_mono_ns();
 	for (int i = 0; i < np + nc; i++) {
 		r->t[i].r = r;
 		r->t[i].id = i < np ? i : i - np;
@@ -287,7 +257,7 @@ static void run_many(int np, int nc, size_t cap, uint64_t total, uint64_t spin_n
 		bad += r->t[np + i].bad;
 	}
 	ck_assert_int_eq(pthread_join(wd, NULL), 0);
-	uint64_t dt = mono_ns() - t0;
+	uint64_t dt = llt_test_mono_ns() - t0;
 	ck_assert_uint_eq(bad, 0);
 	ck_assert_uint_eq(got, r->per * (uint64_t)np);
 	for (uint64_t i = 0; i < r->per * (uint64_t)np; i++)
@@ -380,7 +350,7 @@ static void *wide_producer(void *p)
 	uint64_t who = (uint64_t)(((struct llt_mpmc **)p)[1] != NULL);
 	uint64_t n = (uint64_t)(300000 * llt_test_scale()), seed = 42 + who;
 	for (uint64_t i = 0; i < n; i++) {
-		struct wide w = {who << 62 | i, {rnd(&seed), rnd(&seed), rnd(&seed)}, 0};
+		struct wide w = {who << 62 | i, {llt_test_rnd(&seed), llt_test_rnd(&seed), llt_test_rnd(&seed)}, 0};
 		w.sum = w.seq ^ w.words[0] ^ w.words[1] ^ w.words[2];
 		if (llt_mpmc_send(m, &w) != 0)
 			return (void *)1;
@@ -677,9 +647,9 @@ START_TEST(timeouts_expire_never_early)
 	uint64_t v = 0;
 	const uint64_t waits[] = {0, 1000, 50000, 2000000, 30000000};
 	for (size_t i = 0; i < sizeof waits / sizeof waits[0]; i++) {
-		uint64_t t0 = mono_ns();
+		uint64_t t0 = llt_test_mono_ns();
 		ck_assert_int_eq(llt_mpmc_recv_timed(m, &v, waits[i]), -ETIMEDOUT);
-		uint64_t dt = mono_ns() - t0;
+		uint64_t dt = llt_test_mono_ns() - t0;
 		ck_assert_msg(dt >= waits[i], "recv_timed(%llu ns) returned after %llu ns",
 			      (unsigned long long)waits[i], (unsigned long long)dt);
 		ck_assert_msg(dt < waits[i] + 200000000, "recv_timed(%llu ns) took %llu ns",
@@ -688,9 +658,9 @@ START_TEST(timeouts_expire_never_early)
 	while (llt_mpmc_try_send(m, &v) == 0)
 		v++;
 	for (size_t i = 0; i < sizeof waits / sizeof waits[0]; i++) {
-		uint64_t t0 = mono_ns();
+		uint64_t t0 = llt_test_mono_ns();
 		ck_assert_int_eq(llt_mpmc_send_timed(m, &v, waits[i]), -ETIMEDOUT);
-		uint64_t dt = mono_ns() - t0;
+		uint64_t dt = llt_test_mono_ns() - t0;
 		ck_assert_msg(dt >= waits[i], "send_timed(%llu ns) returned after %llu ns",
 			      (unsigned long long)waits[i], (unsigned long long)dt);
 		ck_assert(dt < waits[i] + 200000000);
@@ -768,7 +738,7 @@ START_TEST(shared_between_processes)
 					_exit(1);
 				first = 0;
 				last = v;
-				pause_maybe(&seed);
+				llt_test_pause_maybe(&seed);
 			}
 			_exit(0);
 		}
@@ -776,7 +746,7 @@ START_TEST(shared_between_processes)
 	uint64_t seed = 6;
 	for (uint64_t i = 0; i < n; i++) {
 		ck_assert_int_eq(llt_mpmc_send_u64(m, i), 0);
-		pause_maybe(&seed);
+		llt_test_pause_maybe(&seed);
 	}
 	ck_assert_int_eq(llt_mpmc_close(m), 0);
 	for (int c = 0; c < 2; c++) {

@@ -21,32 +21,10 @@
 #include "../lib/sched_deque.h"
 #include "testutil.h"
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t cpu_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void sleep_us(unsigned us)
 {
 	struct timespec ts = {us / 1000000, (long)(us % 1000000) * 1000L};
 	nanosleep(&ts, NULL);
-}
-
-static uint64_t rnd(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * UINT64_C(2685821657736338717);
 }
 
 /* ----------------------------------------------------------- the deque */
@@ -118,7 +96,7 @@ START_TEST(deque_owner_thief_races)
 	uint64_t seed = 99, owner_got = 0;
 	struct llt_impl_task t;
 	for (uint64_t v = 0; v < r.n;) {
-		uint64_t x = rnd(&seed);
+		uint64_t x = llt_test_rnd(&seed);
 		/* Bursts of pushes, then pops: depth varies from 0 to ~1000. */
 		unsigned k = (unsigned)(x % 64);
 		for (unsigned j = 0; j < k && v < r.n; j++, v++) {
@@ -394,7 +372,7 @@ static void *external(void *p)
 		llt_sched_spawn(&g, add_one, (void *)(uintptr_t)1);
 		if (i % 100 == 0)
 			llt_sched_spawn(&g, fan_out, &e->fan);
-		if (rnd(&e->seed) % 512 == 0)
+		if (llt_test_rnd(&e->seed) % 512 == 0)
 			sleep_us(200); /* let the workers go to sleep */
 		if (i % 1000 == 999)
 			llt_sched_wait(&g); /* wait often, from outside */
@@ -463,9 +441,9 @@ START_TEST(placement_and_idle)
 	ck_assert_int_eq(atomic_load(&placed_ok), 200);
 	/* At rest a scheduler sleeps. */
 	sleep_us(50000);
-	uint64_t c0 = cpu_ns(), t0 = mono_ns();
+	uint64_t c0 = llt_test_process_cpu_ns(), t0 = llt_test_mono_ns();
 	sleep_us(200000);
-	uint64_t used = cpu_ns() - c0, wall = mono_ns() - t0;
+	uint64_t used = llt_test_process_cpu_ns() - c0, wall = llt_test_mono_ns() - t0;
 	printf("idle scheduler: %llu us of CPU in %llu us\n", (unsigned long long)used / 1000,
 	       (unsigned long long)wall / 1000);
 	ck_assert_uint_lt(used, wall / 50);
@@ -476,7 +454,7 @@ START_TEST(placement_and_idle)
 		llt_sched_spawn(&g, add_one, (void *)(uintptr_t)1);
 		llt_sched_wait(&g);
 		ck_assert_int_eq(atomic_load(&sum), i);
-		unsigned r = (unsigned)(rnd(&seed) % 40);
+		unsigned r = (unsigned)(llt_test_rnd(&seed) % 40);
 		if (r < 10)
 			sleep_us(r * 3);
 	}

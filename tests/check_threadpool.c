@@ -19,32 +19,10 @@
 
 #include "testutil.h"
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t cpu_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void sleep_ms(unsigned ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 	nanosleep(&ts, NULL);
-}
-
-static uint64_t rnd(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * UINT64_C(2685821657736338717);
 }
 
 /* The CPUs the process may use, ascending (up to 256). */
@@ -80,7 +58,7 @@ static void *submitter(void *arg)
 	struct sub *s = arg;
 	unsigned n = llt_threadpool_size(s->p);
 	for (uint64_t i = s->from; i < s->to; i++) {
-		uint64_t r = rnd(&s->seed);
+		uint64_t r = llt_test_rnd(&s->seed);
 		int e;
 		if (r % 3 == 0)
 			e = llt_threadpool_submit_to(s->p, (unsigned)(r >> 8) % n, hit, (void *)(uintptr_t)i);
@@ -115,9 +93,9 @@ static void exactly_once(unsigned idle, unsigned workers, size_t qcap)
 		pthread_join(t[i], NULL);
 		ck_assert_int_eq(s[i].err, 0);
 	}
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = llt_test_mono_ns();
 	while (atomic_load_explicit(&done_count, memory_order_acquire) < n) {
-		ck_assert_msg(mono_ns() - t0 < UINT64_C(20000000000), "no progress: %llu of %llu",
+		ck_assert_msg(llt_test_mono_ns() - t0 < UINT64_C(20000000000), "no progress: %llu of %llu",
 			      (unsigned long long)atomic_load(&done_count), (unsigned long long)n);
 		sleep_ms(1);
 	}
@@ -429,9 +407,9 @@ static void shutdown_with_work(unsigned mode)
 	pthread_t t;
 	ck_assert_int_eq(pthread_create(&t, NULL, shutter, &s), 0);
 	/* Once shutdown has begun, submissions are refused. */
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = llt_test_mono_ns();
 	while (llt_threadpool_try_submit(p, counter, NULL) != -EPIPE) {
-		ck_assert(mono_ns() - t0 < UINT64_C(5000000000));
+		ck_assert(llt_test_mono_ns() - t0 < UINT64_C(5000000000));
 		atomic_fetch_sub(&ran, 0);
 		sleep_ms(1);
 	}
@@ -504,9 +482,9 @@ START_TEST(parked_pool_uses_no_cpu)
 	atomic_store(&ran, 0);
 	ck_assert_int_eq(llt_threadpool_submit(p, counter, NULL), 0);
 	sleep_ms(50); /* past the spin budget: both workers park */
-	uint64_t c0 = cpu_ns(), t0 = mono_ns();
+	uint64_t c0 = llt_test_process_cpu_ns(), t0 = llt_test_mono_ns();
 	sleep_ms(200);
-	uint64_t used = cpu_ns() - c0, wall = mono_ns() - t0;
+	uint64_t used = llt_test_process_cpu_ns() - c0, wall = llt_test_mono_ns() - t0;
 	printf("parked pool: %llu us of CPU in %llu us\n", (unsigned long long)used / 1000,
 	       (unsigned long long)wall / 1000);
 	ck_assert_uint_lt(used, wall / 50);
@@ -514,10 +492,10 @@ START_TEST(parked_pool_uses_no_cpu)
 	uint64_t seed = 7;
 	for (int i = 1; i <= 200; i++) {
 		ck_assert_int_eq(llt_threadpool_submit(p, counter, NULL), 0);
-		uint64_t w0 = mono_ns();
+		uint64_t w0 = llt_test_mono_ns();
 		while (atomic_load(&ran) < i + 1)
-			ck_assert(mono_ns() - w0 < UINT64_C(5000000000));
-		if (rnd(&seed) % 4 == 0)
+			ck_assert(llt_test_mono_ns() - w0 < UINT64_C(5000000000));
+		if (llt_test_rnd(&seed) % 4 == 0)
 			sleep_ms(1);
 	}
 	struct llt_threadpool_stats st;

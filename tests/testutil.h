@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <llt/cpu.h>
 
 /* Automake's harness: 77 = skipped, 99 = hard error. */
 #define LLT_TEST_SKIP 77
@@ -34,6 +37,44 @@ static inline int llt_test_run(Suite *s)
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+static inline uint64_t llt_test_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* CPU time of the whole process. */
+static inline uint64_t llt_test_process_cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* xorshift64* (Vigna), one state per thread. */
+static inline uint64_t llt_test_rnd(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * UINT64_C(2685821657736338717);
+}
+
+/* A random pause for concurrency tests: mostly none, sometimes a short
+ * spin, rarely a sleep long enough for the other side to park. */
+static inline void llt_test_pause_maybe(uint64_t *s)
+{
+	uint64_t r = llt_test_rnd(s) % 100000;
+	if (r < 3) {
+		struct timespec ts = {0, (long)(20000 + llt_test_rnd(s) % 200000)};
+		nanosleep(&ts, NULL);
+	} else if (r < 300) {
+		for (uint64_t i = llt_test_rnd(s) % 2000; i; i--)
+			llt_cpu_relax();
+	}
 }
 
 /* Cases that need a fresh process (the clock chooses its source once per
