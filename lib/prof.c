@@ -548,8 +548,11 @@ int llt_prof_impl_snapshot_locked(struct llt_prof *prof)
 			ex_insert(p->ex_all, &p->nex_all, k, &p->ex_last[i]);
 		p->intervals++;
 		if (p->attr.flags & LLT_PROF_OUTLIER_P999)
-			p->thr_ns = llt_hist_count(&p->total) >= 1000 ? llt_hist_value_at_percentile(&p->total, 99.9)
-								       : UINT64_MAX;
+			/* Only once 100 samples lie above it: a p99.9 that rests
+			 * on one or two samples swings widely, and an early low
+			 * estimate would call a large share of samples outliers. */
+			p->thr_ns = llt_hist_count(&p->total) >= 100000 ? llt_hist_value_at_percentile(&p->total, 99.9)
+									: UINT64_MAX;
 		/* The old phases go back to their writers cleared, with the
 		 * current threshold; the next flip publishes them. */
 		for (s = p->slots; s; s = s->next) {
