@@ -68,7 +68,14 @@ grep '^LLT_' "$tmp/pages_all" > "$tmp/macro_pages"
 for name in $(comm -23 "$tmp/macro_pages" "$tmp/macros"); do
 	fail "man/man3/$name.3 documents no function-like macro in include/llt"
 done
-grep -v '^LLT_' "$tmp/pages_all" > "$tmp/pages"
+# The private entry points of the inline functions (_impl_) share one
+# page, llt_impl(3), which says not to call them; they take no part in the
+# public-page and ABI checks below, but each must have its stub.
+grep -v '^LLT_' "$tmp/pages_all" | grep -v '_impl_' | grep -v '^llt_impl$' > "$tmp/pages"
+grep '_impl_' "$tmp/api" > "$tmp/private"
+for name in $(comm -23 "$tmp/private" "$tmp/pages_all"); do
+	fail "$name (private, exported for inline code) has no man/man3/$name.3 stub of llt_impl(3)"
+done
 for name in $(comm -23 "$tmp/public" "$tmp/pages"); do
 	fail "$name is declared in include/llt but has no man/man3/$name.3"
 done
