@@ -8,22 +8,10 @@
 
 #include "testutil.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#  define TEST_ASAN 1
-#elif defined(__has_feature)
-#  if __has_feature(address_sanitizer)
-#    define TEST_ASAN 1
-#  endif
-#endif
-
 static uint64_t rng_state = 0x2545f4914f6cdd1du;
 static uint64_t rnd(void)
 {
-	uint64_t x = rng_state;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return rng_state = x;
+	return llt_test_rnd(&rng_state);
 }
 
 static unsigned char pat(uint64_t id, size_t k) { return (unsigned char)(id * 131 + k * 7 + 1); }
@@ -291,7 +279,7 @@ START_TEST(zeroed_and_strings)
 }
 END_TEST
 
-#ifdef TEST_ASAN
+#ifdef LLT_TEST_ASAN
 static void expect_death(int how)
 {
 	fflush(NULL);
@@ -336,7 +324,7 @@ int main(void)
 	tcase_add_test(tc, huge_requests);
 	tcase_add_test(tc, caller_memory);
 	tcase_add_test(tc, zeroed_and_strings);
-#ifdef TEST_ASAN
+#ifdef LLT_TEST_ASAN
 	tcase_add_test(tc, asan_use_after_reset);
 #endif
 	suite_add_tcase(s, tc);

@@ -10,22 +10,10 @@
 
 #include "testutil.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#  define TEST_ASAN 1
-#elif defined(__has_feature)
-#  if __has_feature(address_sanitizer)
-#    define TEST_ASAN 1
-#  endif
-#endif
-
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 static uint64_t rnd(void)
 {
-	uint64_t x = rng_state;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return rng_state = x;
+	return llt_test_rnd(&rng_state);
 }
 
 static unsigned char pat(uint64_t id, size_t k)
@@ -512,7 +500,7 @@ START_TEST(debug_detects)
 				ck_assert_ptr_ne(v[i], v[j]);
 		}
 		ck_assert_ptr_null(llt_objpool_get(p));
-#ifndef TEST_ASAN
+#ifndef LLT_TEST_ASAN
 		/* Written after put: seen at the next get (LIFO: same object). */
 		llt_objpool_put(p, v[7]);
 		((char *)v[7])[40] = 1;
@@ -527,7 +515,7 @@ START_TEST(debug_detects)
 END_TEST
 #endif
 
-#ifdef TEST_ASAN
+#ifdef LLT_TEST_ASAN
 static void use_after_put(unsigned flags)
 {
 	fflush(NULL);
@@ -570,7 +558,7 @@ int main(void)
 #if defined(LLT_DEBUG) && LLT_DEBUG
 	tcase_add_test(tc, debug_detects);
 #endif
-#ifdef TEST_ASAN
+#ifdef LLT_TEST_ASAN
 	tcase_add_test(tc, asan_use_after_put);
 #endif
 	suite_add_tcase(s, tc);

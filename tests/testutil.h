@@ -12,6 +12,15 @@
 
 #include <llt/cpu.h>
 
+/* Defined when the program is built with AddressSanitizer (gcc or clang). */
+#if defined(__SANITIZE_ADDRESS__)
+#  define LLT_TEST_ASAN 1
+#elif defined(__has_feature)
+#  if __has_feature(address_sanitizer)
+#    define LLT_TEST_ASAN 1
+#  endif
+#endif
+
 /* Automake's harness: 77 = skipped, 99 = hard error. */
 #define LLT_TEST_SKIP 77
 
