@@ -41,9 +41,18 @@ struct arena {
 	uint64_t slow_allocs;
 	uint64_t failed;
 	struct ablock caller;
+	char *caller_mem;       /* the caller's memory as given (for ASan) */
+	size_t caller_size;
 };
 
 static struct arena *A(struct llt_arena *a) { return (struct arena *)a; }
+
+/* The end of a block: p rounded down to LLT_ARENA_ALIGN, which the inline
+ * fast path relies on (a pointer rounded up to <= 16 never passes it). */
+static char *align_end(char *p)
+{
+	return (char *)((uintptr_t)p & ~(uintptr_t)(LLT_ARENA_ALIGN - 1));
+}
 
 static size_t page_size(void)
 {
@@ -58,7 +67,9 @@ static struct ablock *block_new(struct arena *a, size_t usable)
 	size_t hdr = (sizeof(struct ablock) + 63) & ~(size_t)63;
 	if (usable > MAX_BLOCK || usable > SIZE_MAX - hdr - HUGE_PAGE)
 		return NULL;
-	size_t size = hdr + usable;
+	/* A multiple of LLT_ARENA_ALIGN: the inline fast path relies on the
+	 * end of every block being one (see arena_impl.h). */
+	size_t size = (hdr + usable + (LLT_ARENA_ALIGN - 1)) & ~(size_t)(LLT_ARENA_ALIGN - 1);
 	bool huge = (a->flags & LLT_ARENA_HUGEPAGES) != 0;
 	bool use_map = huge || (a->flags & LLT_ARENA_PREFAULT) || size >= MMAP_THRESHOLD;
 	char *m = NULL;
@@ -97,7 +108,7 @@ static struct ablock *block_new(struct arena *a, size_t usable)
 	struct ablock *b = (struct ablock *)m;
 	b->next = NULL;
 	b->start = m + hdr;
-	b->limit = m + size;
+	b->limit = align_end(m + size);
 	b->fill = b->start;
 	b->map_size = size;
 	b->kind = kind;
@@ -308,10 +319,17 @@ int llt_arena_create(struct llt_arena **out, const struct llt_arena_opts *o)
 	a->flags = o->flags;
 	if (o->initial) {
 		a->caller.start = o->initial;
-		a->caller.limit = (char *)o->initial + o->initial_size;
+		a->caller.limit = align_end((char *)o->initial + o->initial_size);
+		/* Fewer than 16 bytes with no multiple of 16 among them: an
+		 * empty block at the multiple just below (never written: only
+		 * a 0-byte allocation can return it). */
+		if (a->caller.limit < a->caller.start)
+			a->caller.start = a->caller.limit;
 		a->caller.fill = a->caller.start;
 		a->caller.kind = K_CALLER;
-		POISON(a->caller.start, o->initial_size);
+		a->caller_mem = o->initial;
+		a->caller_size = o->initial_size;
+		POISON(a->caller_mem, a->caller_size);
 		a->first = &a->caller;
 	} else {
 		a->first = block_new(a, bs);
@@ -334,7 +352,7 @@ void llt_arena_free(struct llt_arena *arena)
 	while (b) {
 		struct ablock *n = b->next;
 		if (b->kind == K_CALLER)
-			UNPOISON(b->start, (size_t)(b->limit - b->start));
+			UNPOISON(a->caller_mem, a->caller_size);
 		else
 			block_release(b);
 		b = n;

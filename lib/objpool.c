@@ -312,15 +312,28 @@ static int add_block(struct pool *p)
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
 	struct pool *pool;
-	uint64_t gen;
+	uint64_t key;
 } reg[LLT_OBJPOOL_IMPL_SLOTS];
 static uint64_t reg_gen;
 static pthread_key_t tc_key;
 static pthread_once_t tc_once = PTHREAD_ONCE_INIT;
 static bool tc_key_ok;
 
+/* Every thread starts on tc_none, a table whose keys (0) match no pool,
+ * so the inline fast paths need no NULL test: they fail the key check and
+ * the slow path gives the thread a table of its own (tc_self).  Never
+ * written. */
+static struct llt_objpool_impl_tcache tc_none;
 LLT_API __thread struct llt_objpool_impl_tcache *llt_objpool_impl_tc
-	__attribute__((tls_model("initial-exec")));
+	__attribute__((tls_model("initial-exec"))) = &tc_none;
+
+/* The number of objects in cache m if it belongs to the pool whose
+ * impl_key is key, else -1. */
+static int mag_count(const struct llt_objpool_impl_mag *m, uint64_t key)
+{
+	uint64_t d = m->key - key;
+	return d <= LLT_OBJPOOL_IMPL_MAG ? (int)d : -1;
+}
 
 /* Thread exit: what the thread still caches goes back to the shared stack
  * of its pool, if that pool still exists (reg_lock keeps it from being
@@ -331,12 +344,13 @@ static void tc_destroy(void *arg)
 	pthread_mutex_lock(&reg_lock);
 	for (unsigned s = 0; s < LLT_OBJPOOL_IMPL_SLOTS; s++) {
 		struct llt_objpool_impl_mag *m = &tc->mag[s];
-		if (m->n && reg[s].pool && reg[s].gen == m->gen)
-			stack_push_objs(reg[s].pool, m->obj, m->n);
-		m->n = 0;
+		int n = reg[s].pool ? mag_count(m, reg[s].key) : -1;
+		if (n > 0)
+			stack_push_objs(reg[s].pool, m->obj, (unsigned)n);
+		m->key = 0;
 	}
 	pthread_mutex_unlock(&reg_lock);
-	llt_objpool_impl_tc = NULL;
+	llt_objpool_impl_tc = &tc_none;
 	free(tc);
 }
 
@@ -350,7 +364,7 @@ static void tc_key_init(void)
 static struct llt_objpool_impl_tcache *tc_self(void)
 {
 	struct llt_objpool_impl_tcache *tc = llt_objpool_impl_tc;
-	if (tc)
+	if (tc != &tc_none)
 		return tc;
 	pthread_once(&tc_once, tc_key_init);
 	if (!tc_key_ok)
@@ -376,10 +390,8 @@ static struct llt_objpool_impl_mag *mag_self(struct pool *p)
 	if (!tc)
 		return NULL;
 	struct llt_objpool_impl_mag *m = &tc->mag[p->pub.impl_slot];
-	if (m->gen != p->pub.impl_gen) {
-		m->gen = p->pub.impl_gen;
-		m->n = 0;
-	}
+	if (mag_count(m, p->pub.impl_key) < 0)
+		m->key = p->pub.impl_key;       /* empty, and now this pool's */
 	return m;
 }
 
@@ -421,14 +433,15 @@ static void *ts_get_slow(struct pool *p)
 	for (;;) {
 		uint32_t seen = __atomic_load_n(&p->nblocks, __ATOMIC_ACQUIRE);
 		if (m) {
-			if (m->n == 0) {
-				unsigned n = stack_pop_chain(p, m->obj, p->batch);
+			unsigned n = (unsigned)mag_count(m, p->pub.impl_key);
+			if (n == 0) {
+				n = stack_pop_chain(p, m->obj, p->batch);
 				if (n)
 					note_out(p, n);
-				m->n = n;
 			}
-			if (m->n) {
-				void *obj = m->obj[--m->n];
+			if (n) {
+				void *obj = m->obj[--n];
+				m->key = p->pub.impl_key + n;
 				UNPOISON(obj, p->stride);
 				return obj;
 			}
@@ -454,7 +467,7 @@ void *llt_objpool_impl_get_slow(struct llt_objpool *pool)
 	if (!(pool->impl_flags & LLT_OBJPOOL_THREADSAFE)) {
 		/* Also the path of the inline fast path of a debug build. */
 		void *obj = pool->impl_free;
-		if (obj) {
+		if (obj != LLT_OBJPOOL_IMPL_END) {
 			UNPOISON(obj, p->stride);
 			pool->impl_free = *(void **)obj;
 			return obj;
@@ -478,14 +491,16 @@ static void put_raw(struct pool *p, void *obj)
 		stack_push_objs(p, &obj, 1);
 		return;
 	}
-	if (m->n >= p->pub.impl_cache_max) {
+	unsigned n = (unsigned)mag_count(m, p->pub.impl_key);
+	if (n >= p->pub.impl_cache_max) {
 		/* Return the older half; keep the recently used (cache-hot) ones. */
-		unsigned half = m->n / 2;
+		unsigned half = n / 2;
 		stack_push_objs(p, m->obj, half);
-		memmove(m->obj, m->obj + half, (m->n - half) * sizeof m->obj[0]);
-		m->n -= half;
+		memmove(m->obj, m->obj + half, (n - half) * sizeof m->obj[0]);
+		n -= half;
 	}
-	m->obj[m->n++] = obj;
+	m->obj[n++] = obj;
+	m->key = p->pub.impl_key + n;
 }
 
 void llt_objpool_impl_put_slow(struct llt_objpool *pool, void *obj)
@@ -498,13 +513,14 @@ void llt_objpool_flush(struct llt_objpool *pool)
 	struct pool *p = P(pool);
 	if (!pool || !(pool->impl_flags & LLT_OBJPOOL_THREADSAFE))
 		return;
-	if (pool->impl_slot >= LLT_OBJPOOL_IMPL_SLOTS || !llt_objpool_impl_tc)
+	if (pool->impl_slot >= LLT_OBJPOOL_IMPL_SLOTS || llt_objpool_impl_tc == &tc_none)
 		return;
 	struct llt_objpool_impl_mag *m = &llt_objpool_impl_tc->mag[pool->impl_slot];
-	if (m->gen != pool->impl_gen)
+	int n = mag_count(m, pool->impl_key);
+	if (n <= 0)
 		return;
-	stack_push_objs(p, m->obj, m->n);
-	m->n = 0;
+	stack_push_objs(p, m->obj, (unsigned)n);
+	m->key = pool->impl_key;
 }
 
 /* --------------------------------------------------------------- debug */
@@ -585,6 +601,12 @@ void llt_objpool_impl_put_debug(struct llt_objpool *pool, void *obj)
 
 /* ------------------------------------------------------------ set-up */
 
+/* Byte offset of slot s's cache in a thread's table (impl_mag_off). */
+static size_t mag_off(unsigned s)
+{
+	return offsetof(struct llt_objpool_impl_tcache, mag) + s * sizeof(struct llt_objpool_impl_mag);
+}
+
 static unsigned ceil_log2(size_t x)
 {
 	unsigned b = 0;
@@ -656,16 +678,24 @@ int llt_objpool_create(struct llt_objpool **out, const struct llt_objpool_opts *
 	p->pub.impl_stride = stride;
 	p->pub.impl_cache_max = o->cache_size ? o->cache_size : DEFAULT_CACHE;
 	p->pub.impl_slot = LLT_OBJPOOL_IMPL_SLOTS;
+	p->pub.impl_mag_off = mag_off(LLT_OBJPOOL_IMPL_SLOTS);
+	/* Single-threaded: an empty list (see LLT_OBJPOOL_IMPL_END);
+	 * thread-safe: NULL, which sends the inline functions to the cache. */
+	if (!(o->flags & LLT_OBJPOOL_THREADSAFE))
+		p->pub.impl_free = LLT_OBJPOOL_IMPL_END;
 	p->batch = (p->pub.impl_cache_max + 1) / 2;
 
 	if (o->flags & LLT_OBJPOOL_THREADSAFE) {
 		pthread_mutex_lock(&reg_lock);
-		p->pub.impl_gen = ++reg_gen;
+		/* The generation in the high bits, the count of a cache in
+		 * the low LLT_OBJPOOL_IMPL_KEY_SHIFT bits (see the header). */
+		p->pub.impl_key = ++reg_gen << LLT_OBJPOOL_IMPL_KEY_SHIFT;
 		for (unsigned s = 0; s < LLT_OBJPOOL_IMPL_SLOTS; s++)
 			if (!reg[s].pool) {
 				reg[s].pool = p;
-				reg[s].gen = p->pub.impl_gen;
+				reg[s].key = p->pub.impl_key;
 				p->pub.impl_slot = s;
+				p->pub.impl_mag_off = mag_off(s);
 				break;
 			}
 		pthread_mutex_unlock(&reg_lock);
@@ -691,10 +721,10 @@ void llt_objpool_free(struct llt_objpool *pool)
 		pthread_mutex_unlock(&reg_lock);
 		/* This thread's cache is dropped now; other threads' caches
 		 * see a different generation on their next use. */
-		if (llt_objpool_impl_tc && pool->impl_slot < LLT_OBJPOOL_IMPL_SLOTS) {
+		if (llt_objpool_impl_tc != &tc_none && pool->impl_slot < LLT_OBJPOOL_IMPL_SLOTS) {
 			struct llt_objpool_impl_mag *m = &llt_objpool_impl_tc->mag[pool->impl_slot];
-			if (m->gen == pool->impl_gen)
-				m->n = 0;
+			if (mag_count(m, pool->impl_key) >= 0)
+				m->key = 0;
 		}
 	}
 	for (uint32_t k = 0; k < p->nblocks; k++) {
@@ -713,7 +743,7 @@ void llt_objpool_free(struct llt_objpool *pool)
 static size_t st_free_count(const struct pool *p)
 {
 	size_t n = 0;
-	for (void *o = p->pub.impl_free; o; n++) {
+	for (void *o = p->pub.impl_free; o != LLT_OBJPOOL_IMPL_END; n++) {
 		UNPOISON(o, sizeof(void *));
 		void *next = *(void **)o;
 		POISON(o, sizeof(void *));

@@ -250,6 +250,36 @@ START_TEST(caller_memory)
 	ck_assert(q < buf || q >= buf + sizeof buf);
 	llt_arena_free(a);
 
+	/* Unaligned caller memory: usable from its start up to its last
+	 * multiple of 16, never past its end, whatever the alignment asked
+	 * (the inline path relies on the block end being such a multiple). */
+	for (size_t off = 1; off < 16; off += 7) {
+		for (size_t len = 1; len < 80; len += 3) {
+			o.initial = buf + off;
+			o.initial_size = len;
+			o.flags = LLT_ARENA_FIXED;
+			ck_assert_int_eq(llt_arena_create(&a, &o), 0);
+			char *end = buf + off + len;
+			for (size_t al = 1; al <= 32; al *= 2) {
+				for (;;) {
+					char *r = llt_arena_alloc_aligned(a, 1, al);
+					if (!r)
+						break;
+					ck_assert(r >= buf + off && r + 1 <= end);
+					ck_assert_uint_eq((uintptr_t)r % al, 0);
+					*r = 1;
+				}
+				char *z = llt_arena_alloc_aligned(a, 0, al);  /* 0 bytes: never past the end */
+				if (z)
+					ck_assert(z <= end);
+				llt_arena_reset(a, 0);
+			}
+			llt_arena_free(a);
+		}
+	}
+	o.initial = NULL;
+	o.initial_size = 0;
+
 	/* Fixed without caller memory: one block of block_size. */
 	a = mk(512, LLT_ARENA_FIXED | LLT_ARENA_PREFAULT);
 	ck_assert_ptr_nonnull(llt_arena_alloc(a, 256));

@@ -52,7 +52,7 @@ struct llt_arena_stats {
 /* Private: the inline functions' view of an arena. */
 struct llt_arena {
 	char *impl_ptr;         /* next free byte of the current block */
-	char *impl_end;         /* end of the current block */
+	char *impl_end;         /* end of the current block, a multiple of LLT_ARENA_ALIGN */
 	char *impl_last;        /* start of the most recent allocation */
 	void *impl_block;       /* the current block */
 };

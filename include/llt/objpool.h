@@ -78,25 +78,39 @@ LLT_API void llt_objpool_flush(struct llt_objpool *pool);
 #define LLT_OBJPOOL_IMPL_SLOTS 32      /* pools with a per-thread cache */
 #define LLT_OBJPOOL_IMPL_MAG 64        /* largest per-thread cache */
 
+/* A cache's key is its pool's impl_key (generation << KEY_SHIFT) plus the
+ * number of objects in obj[], so one load and one subtraction both check
+ * the owner and give the count: key - pool->impl_key is the count if the
+ * cache is the pool's, and more than LLT_OBJPOOL_IMPL_MAG otherwise (a
+ * stale cache of a freed pool that had the same slot, or 0: unused). */
+#define LLT_OBJPOOL_IMPL_KEY_SHIFT 8
+
 struct llt_objpool_impl_mag {
-	uint64_t gen;           /* pool generation the cache belongs to */
-	uint32_t n;             /* objects in obj[] */
-	uint32_t reserved;
+	uint64_t key;           /* owner's impl_key + objects in obj[] */
+	uint64_t reserved;
 	void *obj[LLT_OBJPOOL_IMPL_MAG];
 };
 
 struct llt_objpool_impl_tcache {
 	/* Slot LLT_OBJPOOL_IMPL_SLOTS is never claimed: pools without a slot
-	 * point at it, its gen never matches, and they take the slow path. */
+	 * point at it, its key never matches, and they take the slow path. */
 	struct llt_objpool_impl_mag mag[LLT_OBJPOOL_IMPL_SLOTS + 1];
 };
 
+/* The inline functions tell the modes apart by impl_free alone, so the
+ * single-threaded fast paths are a load, a test and the list update with
+ * no mode flag to read: a single-threaded pool's list ends in
+ * LLT_OBJPOOL_IMPL_END (never NULL), a thread-safe pool's impl_free is
+ * always NULL. */
+#define LLT_OBJPOOL_IMPL_END ((void *)(uintptr_t)1)
+
 struct llt_objpool {
-	void *impl_free;        /* single-threaded: free list (next pointer in each object) */
-	size_t impl_reserved0;
+	void *impl_free;        /* single-threaded: free list (next pointer in each object), ends in
+				 * LLT_OBJPOOL_IMPL_END; thread-safe: NULL */
+	size_t impl_mag_off;    /* thread-safe: byte offset of this pool's cache in the thread's table */
 	uint32_t impl_flags;    /* LLT_OBJPOOL_* */
 	uint32_t impl_slot;     /* thread-safe: per-thread cache slot */
-	uint64_t impl_gen;      /* thread-safe: unique, never 0 */
+	uint64_t impl_key;      /* thread-safe: unique generation << LLT_OBJPOOL_IMPL_KEY_SHIFT, never 0 */
 	size_t impl_stride;     /* bytes between objects */
 	uint32_t impl_cache_max;
 	uint32_t impl_reserved;

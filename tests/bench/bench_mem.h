@@ -17,6 +17,18 @@
 
 /* Keep the compiler from dropping a malloc/free pair or a store. */
 #define BM_ESCAPE(p) __asm__ __volatile__("" : : "r"(p) : "memory")
+/* After each put: without it the compiler may fold a put and the next get
+ * (both inline) into nothing: the pool's head goes back to where it was,
+ * and the loop times no pool work at all.  This happened to boost::pool's
+ * random pattern (and partly its LIFO one) before this barrier. */
+#define BM_CLOBBER() __asm__ __volatile__("" : : : "memory")
+
+/* A timed loop in its own function starting on a 64-byte boundary, so
+ * every implementation's loop gets the same code placement: at well
+ * under a nanosecond per pair the loops are front-end bound, and where
+ * the compiler happened to put a loop inside main() moved results by
+ * 1.5x with the same instructions. */
+#define BM_LOOP __attribute__((noinline, aligned(64)))
 
 static inline void bm_pin(int cpu)
 {

@@ -19,16 +19,20 @@ static uint32_t *ridx;
 static void *live[LIVE];
 static struct llt_objpool *st_pool, *ts_pool;
 
-#define ST_GET() llt_objpool_get(st_pool)
-#define ST_PUT(p) llt_objpool_put(st_pool, (p))
-#define TS_GET() llt_objpool_get(ts_pool)
-#define TS_PUT(p) llt_objpool_put(ts_pool, (p))
+/* The pools are reached through a local copy of the pointer (POOLS), as
+ * bench_mem_peers reaches boost's. */
+#define POOLS struct llt_objpool *const sp = st_pool, *const tp = ts_pool; (void)sp; (void)tp
+#define ST_GET() llt_objpool_get(sp)
+#define ST_PUT(p) llt_objpool_put(sp, (p))
+#define TS_GET() llt_objpool_get(tp)
+#define TS_PUT(p) llt_objpool_put(tp, (p))
 #define M_GET() malloc(OBJ)
 #define M_PUT(p) free(p)
 
 #define DEFINE_BENCH(name, GET, PUT)                                            \
-static struct bm_result name##_lifo(void)                                       \
+BM_LOOP static struct bm_result name##_lifo(void)                               \
 {                                                                               \
+	POOLS;                                                                  \
 	double v[BM_REPS];                                                      \
 	for (int r = 0; r < BM_REPS; r++) {                                     \
 		uint64_t t0 = llt_clock_start();                                \
@@ -37,13 +41,15 @@ static struct bm_result name##_lifo(void)                                       
 			p[0] = (char)i;                                         \
 			BM_ESCAPE(p);                                           \
 			PUT(p);                                                 \
+			BM_CLOBBER();                                           \
 		}                                                               \
 		v[r] = bm_ns(t0, llt_clock_end()) / BURST;                      \
 	}                                                                       \
 	return bm_summarise(v + 1, BM_KEEP);                                    \
 }                                                                               \
-static struct bm_result name##_random(void)                                     \
+BM_LOOP static struct bm_result name##_random(void)                             \
 {                                                                               \
+	POOLS;                                                                  \
 	double v[BM_REPS];                                                      \
 	for (int k = 0; k < LIVE; k++)                                          \
 		live[k] = GET();                                                \
@@ -52,6 +58,7 @@ static struct bm_result name##_random(void)                                     
 		for (int i = 0; i < BURST; i++) {                               \
 			uint32_t k = ridx[i];                                   \
 			PUT(live[k]);                                           \
+			BM_CLOBBER();                                           \
 			char *p = GET();                                        \
 			p[0] = (char)i;                                         \
 			BM_ESCAPE(p);                                           \
@@ -63,8 +70,9 @@ static struct bm_result name##_random(void)                                     
 		PUT(live[k]);                                                   \
 	return bm_summarise(v + 1, BM_KEEP);                                    \
 }                                                                               \
-static struct bm_pct name##_pct(void)                                           \
+BM_LOOP static struct bm_pct name##_pct(void)                                   \
 {                                                                               \
+	POOLS;                                                                  \
 	double *v = malloc(PCT_SAMPLES * sizeof *v);                            \
 	for (int i = 0; i < PCT_SAMPLES; i++) {                                 \
 		uint64_t t0 = llt_clock_start();                                \

@@ -24,21 +24,36 @@
 #endif
 
 /* size bytes aligned to align (a power of two), or NULL if no memory.
- * The fast path is a bump of the current block's pointer; the arithmetic
- * cannot overflow: the pointer is rounded up only when that stays within
- * the block, and size is compared with the room left, not added. */
+ * The fast path is a bump of the current block's pointer.  The end of
+ * every block is a multiple of LLT_ARENA_ALIGN, so for align <= 16 the
+ * rounded-up pointer never passes the end and the path is: round up,
+ * compare the room left with size, add (with a constant align the
+ * rounding folds to an add and an and, or to nothing for align 1).
+ * Larger alignments check the padding too.  Neither can overflow: size
+ * is compared with the room left, never added first. */
 LLT_INLINE void *llt_arena_alloc_aligned(struct llt_arena *arena, size_t size, size_t align)
 {
 	uintptr_t cur = (uintptr_t)arena->impl_ptr;
 	uintptr_t end = (uintptr_t)arena->impl_end;
-	uintptr_t pad = (0 - cur) & (align - 1);
-	if (LLT_LIKELY((align & (align - 1)) == 0 && align != 0 && pad <= end - cur &&
-		       size <= end - cur - pad)) {
-		char *p = arena->impl_ptr + pad;
-		arena->impl_ptr = p + size;
-		arena->impl_last = p;
-		LLT_ARENA_IMPL_UNPOISON(p, size);
-		return p;
+	if ((align & (align - 1)) == 0 && align - 1 < LLT_ARENA_ALIGN) {
+		/* 1 <= align <= 16: cur <= end and end is a multiple of align,
+		 * so p <= end. */
+		uintptr_t p = (cur + (align - 1)) & ~(uintptr_t)(align - 1);
+		if (LLT_LIKELY(size <= end - p)) {
+			arena->impl_ptr = (char *)(p + size);
+			arena->impl_last = (char *)p;
+			LLT_ARENA_IMPL_UNPOISON((char *)p, size);
+			return (char *)p;
+		}
+	} else if (align != 0 && (align & (align - 1)) == 0) {
+		uintptr_t pad = (0 - cur) & (align - 1);
+		if (LLT_LIKELY(pad <= end - cur && size <= end - cur - pad)) {
+			char *p = arena->impl_ptr + pad;
+			arena->impl_ptr = p + size;
+			arena->impl_last = p;
+			LLT_ARENA_IMPL_UNPOISON(p, size);
+			return p;
+		}
 	}
 	return llt_arena_impl_alloc_slow(arena, size, align);
 }

@@ -24,64 +24,91 @@
 #  define LLT_OBJPOOL_IMPL_UNPOISON(p, n) ((void)(p), (void)(n))
 #endif
 
+/* The thread-safe fast path of get: pop the calling thread's cache. */
+LLT_INLINE void *llt_objpool_impl_get_ts(struct llt_objpool *pool)
+{
+	/* The thread's own cache: plain loads and stores, nobody else touches
+	 * it (the thread-exit destructor runs on this thread).  The table is
+	 * found through an initial-exec TLS pointer (never NULL: a thread
+	 * without a table points at one that matches no pool), the pool's
+	 * cache at a byte offset fixed at create. */
+	struct llt_objpool_impl_mag *m =
+		(struct llt_objpool_impl_mag *)((char *)llt_objpool_impl_tc + pool->impl_mag_off);
+	/* key - impl_key: the count if the cache is this pool's, else
+	 * > LLT_OBJPOOL_IMPL_MAG; minus 1 it is < MAG exactly when the cache
+	 * is ours and not empty. */
+	uint64_t key = m->key;
+	uint64_t top = key - pool->impl_key - 1;
+	if (LLT_LIKELY(top < LLT_OBJPOOL_IMPL_MAG)) {
+		void *obj = m->obj[top];
+		m->key = key - 1;
+		LLT_OBJPOOL_IMPL_UNPOISON(obj, pool->impl_stride);
+		return obj;
+	}
+	return llt_objpool_impl_get_slow(pool);
+}
+
 /* Take an object from the pool: NULL when the pool is empty and may not
  * grow (or growing failed).  Single-threaded pools pop the intrusive free
  * list; thread-safe pools pop the calling thread's cache, which is refilled
  * from the shared stack by the out-of-line slow path.  No atomic operation,
- * lock or system call on the fast path. */
+ * lock or system call on the fast path.
+ *
+ * The single-threaded path comes first and reads no mode flag: the head
+ * of its list is a real object (> 1), LLT_OBJPOOL_IMPL_END (empty: the
+ * slow path takes a never-used object or grows) or NULL (a thread-safe
+ * pool). */
 LLT_INLINE void *llt_objpool_get(struct llt_objpool *pool)
 {
 #if defined(LLT_DEBUG) && LLT_DEBUG
 	return llt_objpool_impl_get_debug(pool);
 #else
-	if (!(pool->impl_flags & LLT_OBJPOOL_THREADSAFE)) {
-		void *obj = pool->impl_free;
-		if (LLT_LIKELY(obj != NULL)) {
-			LLT_OBJPOOL_IMPL_UNPOISON(obj, pool->impl_stride);
-			pool->impl_free = *(void **)obj;
-			return obj;
-		}
-	} else {
-		/* The thread's own cache: plain loads and stores, nobody else
-		 * touches it (the thread-exit destructor runs on this thread). */
-		struct llt_objpool_impl_tcache *tc = llt_objpool_impl_tc;
-		if (LLT_LIKELY(tc != NULL)) {
-			struct llt_objpool_impl_mag *m = &tc->mag[pool->impl_slot];
-			if (LLT_LIKELY(m->gen == pool->impl_gen && m->n > 0)) {
-				void *obj = m->obj[--m->n];
-				LLT_OBJPOOL_IMPL_UNPOISON(obj, pool->impl_stride);
-				return obj;
-			}
-		}
+	void *obj = pool->impl_free;
+	if (LLT_LIKELY((uintptr_t)obj > (uintptr_t)LLT_OBJPOOL_IMPL_END)) {
+		LLT_OBJPOOL_IMPL_UNPOISON(obj, pool->impl_stride);
+		pool->impl_free = *(void **)obj;
+		return obj;
 	}
+	if (obj == NULL)
+		return llt_objpool_impl_get_ts(pool);
 	return llt_objpool_impl_get_slow(pool);
 #endif
 }
 
+/* The thread-safe fast path of put: push on the calling thread's cache. */
+LLT_INLINE void llt_objpool_impl_put_ts(struct llt_objpool *pool, void *obj)
+{
+	struct llt_objpool_impl_mag *m =
+		(struct llt_objpool_impl_mag *)((char *)llt_objpool_impl_tc + pool->impl_mag_off);
+	uint64_t key = m->key;
+	uint64_t n = key - pool->impl_key;     /* see llt_objpool_impl_get_ts */
+	if (LLT_LIKELY(n < pool->impl_cache_max)) {
+		LLT_OBJPOOL_IMPL_POISON(obj, pool->impl_stride);
+		m->obj[n] = obj;
+		m->key = key + 1;
+		return;
+	}
+	llt_objpool_impl_put_slow(pool, obj);
+}
+
 /* Return an object obtained from llt_objpool_get() on the same pool.
  * Preconditions (checked only when LLT_DEBUG is defined): obj is one of
- * the pool's objects and is not already free. */
+ * the pool's objects and is not already free.  A single-threaded pool's
+ * list head is never NULL, so the one load of it both selects the mode
+ * and gives the link to store. */
 LLT_INLINE void llt_objpool_put(struct llt_objpool *pool, void *obj)
 {
 #if defined(LLT_DEBUG) && LLT_DEBUG
 	llt_objpool_impl_put_debug(pool, obj);
 #else
-	if (!(pool->impl_flags & LLT_OBJPOOL_THREADSAFE)) {
-		*(void **)obj = pool->impl_free;
+	void *head = pool->impl_free;
+	if (LLT_LIKELY(head != NULL)) {
+		*(void **)obj = head;
 		pool->impl_free = obj;
 		LLT_OBJPOOL_IMPL_POISON(obj, pool->impl_stride);
 		return;
 	}
-	struct llt_objpool_impl_tcache *tc = llt_objpool_impl_tc;
-	if (LLT_LIKELY(tc != NULL)) {
-		struct llt_objpool_impl_mag *m = &tc->mag[pool->impl_slot];
-		if (LLT_LIKELY(m->gen == pool->impl_gen && m->n < pool->impl_cache_max)) {
-			LLT_OBJPOOL_IMPL_POISON(obj, pool->impl_stride);
-			m->obj[m->n++] = obj;
-			return;
-		}
-	}
-	llt_objpool_impl_put_slow(pool, obj);
+	llt_objpool_impl_put_ts(pool, obj);
 #endif
 }
 
