@@ -45,7 +45,9 @@ struct llt_sched;
  * llt_sched_group_init().  Members are private. */
 struct llt_sched_group {
 	struct llt_sched *sched;
-	uint64_t state;           /* pending count | waiter << 40 */
+	uint64_t state;           /* shared count << 24 | waiter (atomic) */
+	void *owner;              /* the worker that initialised it, or NULL */
+	int64_t local;            /* the owner's spawns it has not run itself */
 };
 
 /* Counters of llt_sched_stats(), summed over the workers. */
