@@ -77,10 +77,11 @@
  * others go straight to the park protocol.
  *
  * parallel_for splits lazily (Tzannes, Caragea, Barua and Vishkin,
- * "Lazy binary-splitting", PPoPP 2010): a worker runs its range grain by
- * grain and, between grains, splits off the upper half as a task only
+ * "Lazy binary-splitting", PPoPP 2010): a worker runs its range chunk by
+ * chunk and, between chunks, splits off the upper half as a task only
  * when its own deque is empty, that is when no thief could find work on
- * it.  No shared per-iteration counter is touched. */
+ * it.  No shared per-iteration counter is touched.  Without a grain from
+ * the caller, chunks are sized by time (run_range_timed). */
 #include "internal.h"
 
 #include <errno.h>
@@ -141,6 +142,7 @@ struct llt_sched {
 	uint64_t spin;            /* ticks */
 	uint64_t spin_ns;
 	bool asym;                /* membarrier: the pushers' side of the fence is free */
+	uint64_t chunk_ticks;     /* LLT_SCHED_CHUNK_NS */
 	struct llt_threadpool *pool;
 	struct sched_worker *w;
 	struct llt_park ext_park;   /* external waiters of groups */
@@ -295,7 +297,8 @@ static int64_t group_register(const struct sched_worker *w, struct llt_sched_gro
 struct loop {
 	void (*body)(size_t, size_t, void *);
 	void *ctx;
-	size_t grain;
+	size_t grain;             /* the smallest range split; the chunk if fixed */
+	uint64_t chunk_ticks;     /* 0: fixed chunks of grain; else the time a chunk aims at */
 	struct llt_sched_group g;
 };
 
@@ -305,6 +308,8 @@ static void range_entry(void *arg)
 }
 
 static void run_range(struct sched_worker *w, struct loop *L, size_t lo, size_t hi);
+static void run_range_timed(struct sched_worker *w, struct loop *L, size_t lo, size_t hi,
+			    bool can_split);
 
 static inline void run_task(struct sched_worker *w, struct llt_impl_task *t)
 {
@@ -338,6 +343,10 @@ static void run_range(struct sched_worker *w, struct loop *L, size_t lo, size_t 
 {
 	size_t grain = L->grain;
 	bool can_split = w->s->n > 1;
+	if (L->chunk_ticks) {
+		run_range_timed(w, L, lo, hi, can_split);
+		return;
+	}
 	while (lo < hi) {
 		if (can_split && hi - lo > grain && llt_dq_looks_empty(&w->dq)) {
 			/* Others may be hungry: offer the upper half. */
@@ -356,6 +365,48 @@ static void run_range(struct sched_worker *w, struct loop *L, size_t lo, size_t 
 		size_t e = hi - lo > grain ? lo + grain : hi;
 		L->body(lo, e, L->ctx);
 		lo = e;
+	}
+}
+
+/* The automatic grain: chunks sized by time, not by count.  A fixed
+ * count fails when iterations differ in cost: in a loop whose first 10%
+ * cost 100x the rest, a count that keeps the light chunks cheap to check
+ * makes the heavy ones hundreds of microseconds long, and a thief that
+ * just emptied this deque waits that long for the next split (it happens
+ * at every halving, a dozen times per loop).  So the chunk starts at one
+ * iteration and doubles while a chunk takes less than half the target,
+ * halves when it takes more than twice: between two checks for hungry
+ * thieves pass about chunk_ticks, whatever the iterations cost, for one
+ * clock read per chunk (rdtsc where there is one). */
+static void run_range_timed(struct sched_worker *w, struct loop *L, size_t lo, size_t hi,
+			    bool can_split)
+{
+	uint64_t target = L->chunk_ticks;
+	size_t chunk = 1;
+	uint64_t t0 = llt_clock_now();
+	while (lo < hi) {
+		if (can_split && hi - lo > 1 && llt_dq_looks_empty(&w->dq)) {
+			size_t mid = lo + (hi - lo) / 2;
+			struct llt_impl_task t = {range_entry, L, mid, hi};
+			/* Relaxed: the push's release store publishes it. */
+			__atomic_fetch_add(&L->g.state, ONE, __ATOMIC_RELAXED);
+			if (push_local(w, &t) == 0) {
+				count(&w->splits, 1);
+				hi = mid;
+				continue;
+			}
+			__atomic_fetch_sub(&L->g.state, ONE, __ATOMIC_RELAXED);
+			can_split = false;
+		}
+		size_t e = hi - lo > chunk ? lo + chunk : hi;
+		L->body(lo, e, L->ctx);
+		lo = e;
+		uint64_t t1 = llt_clock_now(), dt = t1 - t0;
+		t0 = t1;
+		if (dt < target / 2 && chunk < ((size_t)1 << 40))
+			chunk *= 2;
+		else if (dt > target * 2 && chunk > 1)
+			chunk /= 2;
 	}
 }
 
@@ -507,6 +558,9 @@ int llt_sched_create(const struct llt_sched_attr *attr, struct llt_sched **out)
 	memset(s, 0, sizeof *s);
 	s->spin_ns = a.spin_ns ? a.spin_ns : LLT_SCHED_SPIN_DEFAULT_NS;
 	s->spin = s->spin_ns == UINT64_MAX ? 0 : llt_clock_from_ns(s->spin_ns);
+	s->chunk_ticks = llt_clock_from_ns(LLT_SCHED_CHUNK_NS);
+	if (s->chunk_ticks < 2)
+		s->chunk_ticks = 2;
 #ifdef LLT_SCHED_MEMBARRIER
 	/* Registration is per process and idempotent; without it (old
 	 * kernel, seccomp) the pushers keep their fence. */
@@ -759,18 +813,15 @@ int llt_sched_parallel_for(struct llt_sched *s, size_t begin, size_t end, size_t
 		return -EINVAL;
 	if (begin == end)
 		return 0;
-	size_t n = end - begin;
+	/* grain 0: chunks of about LLT_SCHED_CHUNK_NS each (run_range_timed). */
+	uint64_t chunk_ticks = 0;
 	if (grain == 0) {
-		/* Auto: a grain is the work between two checks for hungry
-		 * thieves; small enough that a heavy cluster is offered early,
-		 * large enough that the check is free. */
-		grain = n / ((size_t)s->n * 1024);
-		if (grain == 0)
-			grain = 1;
+		grain = 1;
+		chunk_ticks = s->chunk_ticks;
 	}
 	/* No owner: ranges are counted in the shared count (splits are
 	 * rare, and any worker may run and split a range). */
-	struct loop L = {body, ctx, grain, {s, 0, NULL, 0}};
+	struct loop L = {body, ctx, grain, chunk_ticks, {s, 0, NULL, 0}};
 	struct sched_worker *w = tls_sw;
 	if (w && w->s == s) {
 		__atomic_store_n(&L.g.state, ONE, __ATOMIC_RELAXED);

@@ -27,6 +27,9 @@ LLT_BEGIN_DECLS
 #define LLT_SCHED_SPIN_DEFAULT_NS UINT64_C(50000)
 #define LLT_SCHED_INJECTOR_DEFAULT 4096u
 #define LLT_SCHED_DEQUE_DEFAULT 256u
+/* llt_sched_parallel_for with grain 0: the time a chunk of iterations
+ * aims at between two checks for idle workers. */
+#define LLT_SCHED_CHUNK_NS UINT64_C(10000)
 
 /* Options of llt_sched_create(); all-zero (or NULL) means defaults. */
 struct llt_sched_attr {

@@ -416,35 +416,76 @@ static void print_hist(const char *name, llt_hist *h)
 	       (unsigned long long)llt_hist_count(h));
 }
 
+static uint64_t wake_sample(const char *name, unsigned idle_us, const std::function<void()> &submit);
+
 // submit(): hand one task over; idle_us: let the target go idle first.
+// Gaps under 1 ms are busy-waited: a 20 us nanosleep lasts 70 us or more
+// (the default 50 us timer slack), past the scheduler's 50 us spin window,
+// so a "spinning" row would measure parked wake-ups.
 static void measure(const char *name, int samples, unsigned idle_us, const std::function<void()> &submit)
 {
 	llt_hist *h;
 	if (llt_hist_create(10, UINT64_C(10000000000), 2, &h) != 0)
 		abort();
 	for (int i = 0; i < samples + 5; i++) {
-		if (idle_us) {
-			timespec ts = {0, (long)idle_us * 1000};
-			nanosleep(&ts, nullptr);
-		}
-		started_at.store(0, std::memory_order_relaxed);
-		uint64_t t0 = llt_clock_now();
-		submit();
-		uint64_t t1;
-		uint64_t w0 = now_ns();
-		while ((t1 = started_at.load(std::memory_order_acquire)) == 0)
-			if (now_ns() - w0 > 2000000000u) {
-				fprintf(stderr, "%s: lost wake-up\n", name);
-				abort();
-			}
+		uint64_t v = wake_sample(name, idle_us, submit);
 		if (i >= 5)
-			llt_hist_record(h, llt_clock_to_ns(t1 - t0));
+			llt_hist_record(h, v);
 	}
 	print_hist(name, h);
 	llt_hist_free(h);
 }
 
 static std::atomic<uint32_t> futex_word{0};
+
+struct WakeCase {
+	std::string name;
+	std::function<void()> submit;
+	llt_hist *h;
+};
+
+// One sample: let the target go idle for idle_us, submit, time the start.
+static uint64_t wake_sample(const char *name, unsigned idle_us, const std::function<void()> &submit)
+{
+	if (idle_us >= 1000) {
+		timespec ts = {0, (long)idle_us * 1000};
+		nanosleep(&ts, nullptr);
+	} else if (idle_us) {
+		uint64_t w0 = now_ns();
+		while (now_ns() - w0 < idle_us * 1000u)
+			llt_cpu_relax();
+	}
+	started_at.store(0, std::memory_order_relaxed);
+	uint64_t t0 = llt_clock_now();
+	submit();
+	uint64_t t1;
+	uint64_t w0 = now_ns();
+	while ((t1 = started_at.load(std::memory_order_acquire)) == 0)
+		if (now_ns() - w0 > 2000000000u) {
+			fprintf(stderr, "%s: lost wake-up\n", name);
+			abort();
+		}
+	return llt_clock_to_ns(t1 - t0);
+}
+
+// Parked cases are interleaved sample by sample (all of them sleep but the
+// one measured), so that a loaded moment hits them alike.
+static void measure_interleaved(std::vector<WakeCase> &cs, int samples, unsigned idle_us)
+{
+	for (auto &c : cs)
+		if (llt_hist_create(10, UINT64_C(10000000000), 2, &c.h) != 0)
+			abort();
+	for (int i = 0; i < samples + 5; i++)
+		for (auto &c : cs) {
+			uint64_t v = wake_sample(c.name.c_str(), idle_us, c.submit);
+			if (i >= 5)
+				llt_hist_record(c.h, v);
+		}
+	for (auto &c : cs) {
+		print_hist(c.name.c_str(), c.h);
+		llt_hist_free(c.h);
+	}
+}
 
 static void bench_wake()
 {
@@ -468,32 +509,22 @@ static void bench_wake()
 		}
 		const char *tag = pinned ? "pinned" : "unpinned";
 		char name[64];
+		// Parked (idle 2 ms, well past every spin window), interleaved.
 		llt_threadpool *p;
-		// Parked: idle 2 ms, well past the 20 us spin budget.
 		if (llt_threadpool_create(&a, &p) != 0)
 			abort();
-		snprintf(name, sizeof name, "threadpool parked, %s", tag);
-		measure(name, 300, 2000, [&] { llt_threadpool_submit(p, stamp, nullptr); });
-		llt_threadpool_free(p);
-		a.idle = LLT_THREADPOOL_IDLE_SPIN;
-		if (llt_threadpool_create(&a, &p) != 0)
-			abort();
-		snprintf(name, sizeof name, "threadpool spinning, %s", tag);
-		measure(name, 3000, 20, [&] { llt_threadpool_submit(p, stamp, nullptr); });
-		llt_threadpool_free(p);
-		a.idle = 0;
-		// The scheduler, parked and within its spin window.
 		llt_sched_attr sa;
 		memset(&sa, 0, sizeof sa);
 		sa.pool = a;
-		if (llt_sched_create(&sa, &S) != 0)
+		llt_sched *s1, *s2 = nullptr;
+		if (llt_sched_create(&sa, &s1) != 0)
 			abort();
-		snprintf(name, sizeof name, "llt_sched parked, %s", tag);
-		measure(name, 300, 2000, [&] { llt_sched_submit(S, stamp, nullptr); });
-		snprintf(name, sizeof name, "llt_sched spinning (idle 20 us), %s", tag);
-		measure(name, 3000, 20, [&] { llt_sched_submit(S, stamp, nullptr); });
-		llt_sched_free(S);
-		// The floor: a thread in FUTEX_WAIT, woken by FUTEX_WAKE.
+		if (!pinned) {
+			// The default shape: 2 workers (one searches, one sleeps).
+			sa.pool.workers = 2;
+			if (llt_sched_create(&sa, &s2) != 0)
+				abort();
+		}
 		std::atomic<bool> stop{false};
 		std::thread t([&] {
 			if (pinned)
@@ -507,15 +538,41 @@ static void bench_wake()
 				stamp(nullptr);
 			}
 		});
-		snprintf(name, sizeof name, "bare futex hand-off, %s", tag);
-		measure(name, 300, 2000, [&] {
-			futex_word.store(1, std::memory_order_release);
-			syscall(SYS_futex, &futex_word, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
-		});
+		std::vector<WakeCase> cs;
+		cs.push_back({std::string("threadpool parked, ") + tag,
+			      [&] { llt_threadpool_submit(p, stamp, nullptr); }, nullptr});
+		cs.push_back({std::string("llt_sched parked, ") + tag, [&] { llt_sched_submit(s1, stamp, nullptr); },
+			      nullptr});
+		if (s2)
+			cs.push_back({std::string("llt_sched 2 workers parked, ") + tag,
+				      [&] { llt_sched_submit(s2, stamp, nullptr); }, nullptr});
+		cs.push_back({std::string("bare futex hand-off, ") + tag, [&] {
+				      futex_word.store(1, std::memory_order_release);
+				      syscall(SYS_futex, &futex_word, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+			      }, nullptr});
+		measure_interleaved(cs, 300, 2000);
 		stop = true;
 		futex_word.store(1);
 		syscall(SYS_futex, &futex_word, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
 		t.join();
+		llt_threadpool_free(p);
+		llt_sched_free(s1);
+		if (s2)
+			llt_sched_free(s2);
+		// Spinning: one at a time (a spinner would steal the others' CPU).
+		a.idle = LLT_THREADPOOL_IDLE_SPIN;
+		if (llt_threadpool_create(&a, &p) != 0)
+			abort();
+		snprintf(name, sizeof name, "threadpool spinning, %s", tag);
+		measure(name, 3000, 20, [&] { llt_threadpool_submit(p, stamp, nullptr); });
+		llt_threadpool_free(p);
+		a.idle = 0;
+		sa.pool = a;
+		if (llt_sched_create(&sa, &S) != 0)
+			abort();
+		snprintf(name, sizeof name, "llt_sched spinning (idle 20 us), %s", tag);
+		measure(name, 3000, 20, [&] { llt_sched_submit(S, stamp, nullptr); });
+		llt_sched_free(S);
 		// The spinning floor: a thread polling a flag.
 		stop = false;
 		std::atomic<uint32_t> flag{0};
