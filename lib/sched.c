@@ -22,8 +22,8 @@
  * hence a group a worker initialised can be waited for only by that
  * worker (llt_sched_wait returns -EPERM otherwise), which is what
  * fork-join code does: the task that spawns is the task that waits, and
- * tasks do not migrate.  In fib(30) on one worker this took the cost of a
- * spawn and its join from 23 to ~10 ns: two lock-prefixed RMWs fewer.
+ * tasks do not migrate.  In fib(30) on one worker this took the CPU cost of
+ * a spawn and its join from 24 to 14 ns: two lock-prefixed RMWs fewer.
  *
  * A worker that waits runs other tasks meanwhile (its own deque first,
  * whose bottom is usually the child it just spawned, then steals), as
@@ -42,7 +42,8 @@
  *   worker W going to sleep              a pusher P (spawn, inject, split)
  *   1 store W.asleep = 1 (seq_cst)       a push (release store of bottom,
  *   2 nsleep += 1 (seq_cst)                or seq_cst CAS of the injector)
- *   3 prepare_wait(W.park) (+fence)      b full fence
+ *   3 prepare_wait(W.park) (+fence),     b full fence (or, with the
+ *     then the heavy barrier               membarrier, a compiler barrier)
  *   4 re-check every deque, the          c load nsleep; 0: done, no syscall
  *     injector, the stop flag, its       d claim a sleeper (CAS asleep
  *     group, W.asleep                      1 -> 0), nsleep -= 1,
@@ -52,7 +53,19 @@
  * The race this closes is the lost wake-up: P pushes just after W's last
  * scan found nothing and just before W sleeps.  2-4 against a-c is the
  * store-buffering (Dekker) pattern: with fences on both sides, either P's
- * load of nsleep sees W's increment or W's re-check sees the task.
+ * load of nsleep sees W's increment or W's re-check sees the task.  In
+ * the first case P claims a sleeper, and llt/park's own prepare/notify
+ * pair makes that sleeper either see the task or be woken.  The flag is
+ * stored before the count, so any sleeper P counts is claimable, and a
+ * claimed worker sees asleep == 0 in its re-check and stays up.  A pusher
+ * wakes only on the empty-to-non-empty transition of its deque (oneTBB's
+ * advertise_new_work), and with nobody asleep that costs a load (and
+ * the fence of step b, see below): no store, no syscall.  A thief that steals from a deque that still
+ * holds work wakes one more sleeper, so work spreads one wake-up at a
+ * time (Tokio's "the last searcher to find work wakes the next").  At
+ * most half the workers spin searching at once (Tokio's idle.rs); the
+ * others go straight to the park protocol.
+ *
  * Spawns are frequent and sleeps rare, so where Linux has
  * membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) the fence is asymmetric:
  * step b is only a compiler barrier, and the sleeper, between 3 and 4,
@@ -63,18 +76,7 @@
  * switched out, which is a full barrier too.  This is folly's
  * asymmetricLightBarrier/asymmetricHeavyBarrier and membarrier(2)'s own
  * example; it makes the pusher's check a plain load, and costs the
- * sleeper a system call (~1-10 us) it pays only after its spin budget.  In
- * the first case P claims a sleeper, and llt/park's own prepare/notify
- * pair makes that sleeper either see the task or be woken.  The flag is
- * stored before the count, so any sleeper P counts is claimable, and a
- * claimed worker sees asleep == 0 in its re-check and stays up.  A pusher
- * wakes only on the empty-to-non-empty transition of its deque (oneTBB's
- * advertise_new_work), and with nobody asleep that costs a fence and a
- * load: no store, no syscall.  A thief that steals from a deque that still
- * holds work wakes one more sleeper, so work spreads one wake-up at a
- * time (Tokio's "the last searcher to find work wakes the next").  At
- * most half the workers spin searching at once (Tokio's idle.rs); the
- * others go straight to the park protocol.
+ * sleeper a system call (~1-10 us) it pays only after its spin budget.
  *
  * parallel_for splits lazily (Tzannes, Caragea, Barua and Vishkin,
  * "Lazy binary-splitting", PPoPP 2010): a worker runs its range chunk by
