@@ -189,7 +189,11 @@ static LLT_COLD void wake_claim(struct llt_sched *s)
 	}
 }
 
-/* The sleeper's half of the asymmetric fence (see the top of the file). */
+/* The sleeper's half of the asymmetric fence (see the top of the file).
+ * Once registration succeeded the command cannot fail (membarrier(2):
+ * EINVAL and EPERM are for unsupported or unregistered commands); the
+ * fence after a failure would not make up for the pushers' missing one,
+ * it is only the non-Linux path. */
 static void heavy_barrier(struct llt_sched *s)
 {
 #ifdef LLT_SCHED_MEMBARRIER
