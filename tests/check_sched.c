@@ -1,8 +1,9 @@
 /* llt/sched: the Chase-Lev deque under owner/thief races (exactly once,
  * with growth), fib and other fork-join trees with 1, 2 and 4 workers,
  * stealing counted, parallel_for visits every index once, spawns from
- * outside and inside, placement, sleep/wake without lost wake-ups, drain
- * at free, bad input. */
+ * outside and inside, groups owned by a worker (local counts, stolen
+ * tasks, spawns from other workers, parked waits, -EPERM for others),
+ * placement, sleep/wake without lost wake-ups, drain at free, bad input. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -410,6 +411,107 @@ START_TEST(spawn_outside_inside)
 }
 END_TEST
 
+/* --------------------------------------------- groups owned by a worker */
+
+/* A worker that initialises a group counts its own spawns locally and the
+ * others' in the shared word; stolen local tasks drive the shared count
+ * below zero until the owner's wait moves its local count in.  Trees of
+ * tasks that spawn into their root's group from whichever worker runs
+ * them, some of them slow (so that the owner's helping wait parks), must
+ * all have finished when the wait returns, round after round. */
+static struct llt_sched_group *owned_g;
+static _Atomic long owned_done;
+static _Atomic long owned_bad, owned_rounds;
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= UINT64_C(0xff51afd7ed558ccd);
+	x ^= x >> 33;
+	return x;
+}
+
+static void owned_child(void *p)
+{
+	uint64_t arg = (uint64_t)(uintptr_t)p;
+	unsigned depth = (unsigned)(arg >> 32);
+	uint64_t r = mix(arg);
+	if (r % 16 == 0)
+		sleep_us((unsigned)(r >> 8) % 200);
+	else if (r % 4 == 0)
+		for (volatile unsigned k = 0; k < (unsigned)(r >> 8) % 5000; k++)
+			;
+	if (depth > 0)
+		for (uint64_t i = 0; i < 2; i++)
+			if (llt_sched_spawn(owned_g, owned_child,
+					    (void *)(uintptr_t)(((uint64_t)(depth - 1) << 32) |
+								(uint32_t)mix(arg + i + 1))) != 0)
+				atomic_fetch_add(&owned_bad, 1);
+	atomic_fetch_add_explicit(&owned_done, 1, memory_order_release);
+}
+
+static struct llt_sched_group owned_group;
+
+static void owned_root(void *p)
+{
+	int rounds = *(int *)p;
+	struct llt_sched_group *gp = &owned_group;
+	llt_sched_group_init(gp, S);
+	owned_g = gp;
+	for (int r = 0; r < rounds; r++) {
+		atomic_store(&owned_done, 0);
+		int k = 1 + r % 8;
+		unsigned depth = (unsigned)(r % 4);
+		for (int i = 0; i < k; i++)
+			if (llt_sched_spawn(gp, owned_child,
+					    (void *)(uintptr_t)(((uint64_t)depth << 32) |
+								(uint32_t)mix((uint64_t)r * 8 + (uint64_t)i))) != 0)
+				atomic_fetch_add(&owned_bad, 1);
+		if (llt_sched_wait(gp) != 0)
+			atomic_fetch_add(&owned_bad, 1);
+		/* Every task of the round has finished: k trees of
+		 * 2^(depth+1) - 1 tasks. */
+		if (atomic_load_explicit(&owned_done, memory_order_acquire) !=
+		    (long)k * ((2L << depth) - 1))
+			atomic_fetch_add(&owned_bad, 1);
+		atomic_fetch_add(&owned_rounds, 1);
+	}
+}
+
+static struct llt_sched_group left_behind;
+
+static void init_and_leave(void *p)
+{
+	(void)p;
+	llt_sched_group_init(&left_behind, S);
+}
+
+START_TEST(owned_groups)
+{
+	struct llt_sched_attr a = {.pool = {.workers = 4}, .spin_ns = 2000};
+	ck_assert_int_eq(llt_sched_create(&a, &S), 0);
+	int rounds = (int)(3000 * llt_test_scale()) + 8;
+	struct llt_sched_group g;
+	llt_sched_group_init(&g, S);
+	ck_assert_int_eq(llt_sched_spawn(&g, owned_root, &rounds), 0);
+	ck_assert_int_eq(llt_sched_wait(&g), 0);
+	ck_assert_int_eq(atomic_load(&owned_rounds), rounds);
+	ck_assert_int_eq(atomic_load(&owned_bad), 0);
+	struct llt_sched_stats st;
+	llt_sched_stats(S, &st);
+	printf("owned groups: %d rounds, spawned %llu, steals %llu, parks %llu\n", rounds,
+	       (unsigned long long)st.spawned, (unsigned long long)st.steals,
+	       (unsigned long long)st.parks);
+	ck_assert_uint_gt(st.steals, 0);
+	/* Only the owner may wait for a group a worker initialised. */
+	ck_assert_int_eq(llt_sched_spawn(&g, init_and_leave, NULL), 0);
+	ck_assert_int_eq(llt_sched_wait(&g), 0);
+	ck_assert_int_eq(llt_sched_wait(&left_behind), -EPERM);
+	llt_sched_free(S);
+	S = NULL;
+}
+END_TEST
+
 /* ------------------------------------------------- placement and sleep */
 
 static _Atomic int placed_ok, placed_n;
@@ -508,6 +610,7 @@ int main(void)
 	tcase_add_test(tc, fib_4);
 	tcase_add_test(tc, parallel_for_exactly_once);
 	tcase_add_test(tc, spawn_outside_inside);
+	tcase_add_test(tc, owned_groups);
 	tcase_add_test(tc, placement_and_idle);
 	tcase_add_test(tc, bad_input);
 	suite_add_tcase(s, tc);

@@ -27,6 +27,9 @@ LLT_BEGIN_DECLS
 #define LLT_SCHED_SPIN_DEFAULT_NS UINT64_C(50000)
 #define LLT_SCHED_INJECTOR_DEFAULT 4096u
 #define LLT_SCHED_DEQUE_DEFAULT 256u
+/* llt_sched_parallel_for with grain 0: the time a chunk of iterations
+ * aims at between two checks for idle workers. */
+#define LLT_SCHED_CHUNK_NS UINT64_C(10000)
 
 /* Options of llt_sched_create(); all-zero (or NULL) means defaults. */
 struct llt_sched_attr {
@@ -45,7 +48,9 @@ struct llt_sched;
  * llt_sched_group_init().  Members are private. */
 struct llt_sched_group {
 	struct llt_sched *sched;
-	uint64_t state;           /* pending count | waiter << 40 */
+	uint64_t state;           /* shared count << 24 | waiter (atomic) */
+	void *owner;              /* the worker that initialised it, or NULL */
+	int64_t local;            /* the owner's spawns it has not run itself */
 };
 
 /* Counters of llt_sched_stats(), summed over the workers. */

@@ -7,13 +7,23 @@
 //     start, 100x heavier): time and speedup over sequential on 2 workers;
 //     llt_sched_parallel_for (no tuning), TBB parallel_for (auto
 //     partitioner), OpenMP schedule(dynamic,1), (dynamic,64), (guided).
+//     Also a static row: two OpenMP threads that each compute a
+//     precomputed half of the work (by weight), the best schedule on a
+//     quiet machine; on a loaded one, where a thread may lose its CPU for
+//     a while, dynamic schedules can beat it.
 //  3. Wake-up latency from an idle pool: submit one tiny task, time until it
 //     starts; p50/p99 with llt/hist; pool parked and spinning, scheduler
-//     parked, and a bare futex hand-off as the floor; pinned (submitter on
-//     CPU 0, worker on CPU 1) and unpinned.
+//     parked and spinning, and the floors: a bare futex hand-off (parked)
+//     and a thread polling a flag (spinning); pinned (submitter on CPU 0,
+//     worker on CPU 1) and unpinned.
+//  4. At rest: CPU time the workers of a parked pool and scheduler use in
+//     one second after their spin window, and the wake syscalls made.
 // Each figure: median and min-max over 5 reps after a discarded warm-up,
 // implementations interleaved within a rep, results checked.  The
-// cross-core padded-atomic round trip brackets the run (placement).
+// cross-core padded-atomic round trip brackets the run (placement), and
+// the load average is printed with each section: the CPU columns (process
+// CPU time per spawn) are what a loaded machine does not distort.
+// Usage: bench_exec [--quick] [fib] [for] [wake] [rest]  (default: all).
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -64,6 +74,20 @@ static uint64_t now_ns()
 struct Stat {
 	double med, lo, hi;
 };
+
+static uint64_t cpu_ns()
+{
+	timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void print_load(const char *when)
+{
+	double l[3] = {0, 0, 0};
+	if (getloadavg(l, 3) == 3)
+		printf("[load average %s: %.2f %.2f %.2f]\n", when, l[0], l[1], l[2]);
+}
 
 static Stat stat_of(std::vector<double> v)
 {
@@ -175,7 +199,7 @@ static void bench_fib()
 	const double spawns = (double)spawns_of(N);
 	printf("\n== fib(%d) by spawn/join, no cutoff (%.0f spawns); ns per spawn, median [min-max] of %d\n",
 	       N, spawns, REPS - 1);
-	printf("%-26s %8s %22s %10s\n", "implementation", "workers", "ns/spawn", "ms");
+	printf("%-26s %8s %22s %10s %14s\n", "implementation", "workers", "ns/spawn", "ms", "CPU ns/spawn");
 	std::vector<double> plain;
 	for (int r = 0; r < REPS; r++) {
 		uint64_t t0 = now_ns();
@@ -188,7 +212,7 @@ static void bench_fib()
 	printf("%-26s %8d %10.2f [%.2f-%.2f] %10.1f\n", "plain recursion (floor)", 1, sp.med, sp.lo, sp.hi,
 	       sp.med * spawns / 1e6);
 	for (unsigned w = 1; w <= 2; w++) {
-		std::vector<double> vl, vt, vo;
+		std::vector<double> vl, vt, vo, cl, ct, co;
 		llt_sched_attr a;
 		memset(&a, 0, sizeof a);
 		a.pool.workers = w;
@@ -201,10 +225,11 @@ static void bench_fib()
 			FibArg f = {N, 0};
 			llt_sched_group g;
 			llt_sched_group_init(&g, S);
-			uint64_t t0 = now_ns();
+			uint64_t t0 = now_ns(), c0 = cpu_ns();
 			llt_sched_spawn(&g, fib_llt, &f);
 			llt_sched_wait(&g);
 			vl.push_back((double)(now_ns() - t0) / spawns);
+			cl.push_back((double)(cpu_ns() - c0) / spawns);
 			if (f.r != want) {
 				fprintf(stderr, "llt fib wrong: %ld\n", f.r);
 				abort();
@@ -212,18 +237,22 @@ static void bench_fib()
 #ifdef HAVE_TBB
 			long x = 0;
 			t0 = now_ns();
+			c0 = cpu_ns();
 			arena.execute([&] { x = fib_tbb(N); });
 			vt.push_back((double)(now_ns() - t0) / spawns);
+			ct.push_back((double)(cpu_ns() - c0) / spawns);
 			if (x != want)
 				abort();
 #endif
 #ifdef HAVE_OMP
 			long y = 0;
 			t0 = now_ns();
+			c0 = cpu_ns();
 #pragma omp parallel num_threads(w)
 #pragma omp single
 			y = fib_omp(N);
 			vo.push_back((double)(now_ns() - t0) / spawns);
+			co.push_back((double)(cpu_ns() - c0) / spawns);
 			if (y != want)
 				abort();
 #endif
@@ -231,18 +260,19 @@ static void bench_fib()
 		struct llt_sched_stats st;
 		llt_sched_stats(S, &st);
 		llt_sched_free(S);
-		Stat sl = stat_of(vl);
-		printf("%-26s %8u %10.2f [%.2f-%.2f] %10.1f   steals %llu\n", "llt_sched", w, sl.med, sl.lo, sl.hi,
-		       sl.med * spawns / 1e6, (unsigned long long)st.steals);
+		Stat sl = stat_of(vl), slc = stat_of(cl);
+		printf("%-26s %8u %10.2f [%.2f-%.2f] %10.1f %14.2f   steals %llu\n", "llt_sched", w, sl.med, sl.lo,
+		       sl.hi, sl.med * spawns / 1e6, slc.med, (unsigned long long)st.steals);
 #ifdef HAVE_TBB
-		Stat stb = stat_of(vt);
-		printf("%-26s %8u %10.2f [%.2f-%.2f] %10.1f   llt/tbb %.2f\n", "TBB task_group", w, stb.med, stb.lo,
-		       stb.hi, stb.med * spawns / 1e6, sl.med / stb.med);
+		Stat stb = stat_of(vt), stc = stat_of(ct);
+		printf("%-26s %8u %10.2f [%.2f-%.2f] %10.1f %14.2f   llt/tbb %.2f (CPU %.2f)\n", "TBB task_group", w,
+		       stb.med, stb.lo, stb.hi, stb.med * spawns / 1e6, stc.med, sl.med / stb.med, slc.med / stc.med);
 #endif
 #ifdef HAVE_OMP
-		Stat so = stat_of(vo);
-		printf("%-26s %8u %10.2f [%.2f-%.2f] %10.1f   llt/omp %.2f\n", "OpenMP tasks (libgomp)", w, so.med,
-		       so.lo, so.hi, so.med * spawns / 1e6, sl.med / so.med);
+		Stat so = stat_of(vo), soc = stat_of(co);
+		printf("%-26s %8u %10.2f [%.2f-%.2f] %10.1f %14.2f   llt/omp %.2f (CPU %.2f)\n",
+		       "OpenMP tasks (libgomp)", w, so.med, so.lo, so.hi, so.med * spawns / 1e6, soc.med,
+		       sl.med / so.med, slc.med / soc.med);
 #endif
 	}
 }
@@ -325,6 +355,19 @@ static void bench_unbalanced()
 				 for (size_t i = 0; i < UN; i++)
 					 out[i] = work(i);
 			 }, {}});
+	// Half the weight each: heavy H = UN/10 iterations of weight 100,
+	// light ones of weight 1; thread 0 takes [0, cut).
+	impls.push_back({"static split by weight", [] {
+				 const double wh = (double)HEAVY / LIGHT, nh = (double)(UN / 10);
+				 const double total = nh * wh + (double)(UN - UN / 10);
+				 const size_t cut = (size_t)(total / 2 / wh);
+#pragma omp parallel num_threads(2)
+				 {
+					 size_t lo = omp_get_thread_num() == 0 ? 0 : cut;
+					 size_t hi = omp_get_thread_num() == 0 ? cut : UN;
+					 body_llt(lo, hi, nullptr);
+				 }
+			 }, {}});
 #endif
 	uint64_t want = 0;
 	for (int r = 0; r < REPS; r++)
@@ -349,6 +392,12 @@ static void bench_unbalanced()
 		printf("%-26s %8.1f [%.1f-%.1f] %8.2fx %10.2f\n", im.name, s.med, s.lo, s.hi, seq.med / s.med,
 		       ll.med / s.med);
 	}
+	// Per rep, so that a loaded moment hits both alike.
+	std::vector<double> eff;
+	for (size_t r = 0; r < impls[1].t.size(); r++)
+		eff.push_back(impls[0].t[r] / impls[1].t[r]);
+	Stat e = stat_of(eff);
+	printf("llt speedup per rep: median %.2fx [%.2f-%.2f]\n", e.med, e.lo, e.hi);
 }
 
 // ------------------------------------------------------------ wake-up
@@ -367,35 +416,76 @@ static void print_hist(const char *name, llt_hist *h)
 	       (unsigned long long)llt_hist_count(h));
 }
 
+static uint64_t wake_sample(const char *name, unsigned idle_us, const std::function<void()> &submit);
+
 // submit(): hand one task over; idle_us: let the target go idle first.
+// Gaps under 1 ms are busy-waited: a 20 us nanosleep lasts 70 us or more
+// (the default 50 us timer slack), past the scheduler's 50 us spin window,
+// so a "spinning" row would measure parked wake-ups.
 static void measure(const char *name, int samples, unsigned idle_us, const std::function<void()> &submit)
 {
 	llt_hist *h;
 	if (llt_hist_create(10, UINT64_C(10000000000), 2, &h) != 0)
 		abort();
 	for (int i = 0; i < samples + 5; i++) {
-		if (idle_us) {
-			timespec ts = {0, (long)idle_us * 1000};
-			nanosleep(&ts, nullptr);
-		}
-		started_at.store(0, std::memory_order_relaxed);
-		uint64_t t0 = llt_clock_now();
-		submit();
-		uint64_t t1;
-		uint64_t w0 = now_ns();
-		while ((t1 = started_at.load(std::memory_order_acquire)) == 0)
-			if (now_ns() - w0 > 2000000000u) {
-				fprintf(stderr, "%s: lost wake-up\n", name);
-				abort();
-			}
+		uint64_t v = wake_sample(name, idle_us, submit);
 		if (i >= 5)
-			llt_hist_record(h, llt_clock_to_ns(t1 - t0));
+			llt_hist_record(h, v);
 	}
 	print_hist(name, h);
 	llt_hist_free(h);
 }
 
 static std::atomic<uint32_t> futex_word{0};
+
+struct WakeCase {
+	std::string name;
+	std::function<void()> submit;
+	llt_hist *h;
+};
+
+// One sample: let the target go idle for idle_us, submit, time the start.
+static uint64_t wake_sample(const char *name, unsigned idle_us, const std::function<void()> &submit)
+{
+	if (idle_us >= 1000) {
+		timespec ts = {0, (long)idle_us * 1000};
+		nanosleep(&ts, nullptr);
+	} else if (idle_us) {
+		uint64_t w0 = now_ns();
+		while (now_ns() - w0 < idle_us * 1000u)
+			llt_cpu_relax();
+	}
+	started_at.store(0, std::memory_order_relaxed);
+	uint64_t t0 = llt_clock_now();
+	submit();
+	uint64_t t1;
+	uint64_t w0 = now_ns();
+	while ((t1 = started_at.load(std::memory_order_acquire)) == 0)
+		if (now_ns() - w0 > UINT64_C(10000000000)) {
+			fprintf(stderr, "%s: lost wake-up\n", name);
+			abort();
+		}
+	return llt_clock_to_ns(t1 - t0);
+}
+
+// Parked cases are interleaved sample by sample (all of them sleep but the
+// one measured), so that a loaded moment hits them alike.
+static void measure_interleaved(std::vector<WakeCase> &cs, int samples, unsigned idle_us)
+{
+	for (auto &c : cs)
+		if (llt_hist_create(10, UINT64_C(10000000000), 2, &c.h) != 0)
+			abort();
+	for (int i = 0; i < samples + 5; i++)
+		for (auto &c : cs) {
+			uint64_t v = wake_sample(c.name.c_str(), idle_us, c.submit);
+			if (i >= 5)
+				llt_hist_record(c.h, v);
+		}
+	for (auto &c : cs) {
+		print_hist(c.name.c_str(), c.h);
+		llt_hist_free(c.h);
+	}
+}
 
 static void bench_wake()
 {
@@ -419,32 +509,22 @@ static void bench_wake()
 		}
 		const char *tag = pinned ? "pinned" : "unpinned";
 		char name[64];
+		// Parked (idle 2 ms, well past every spin window), interleaved.
 		llt_threadpool *p;
-		// Parked: idle 2 ms, well past the 20 us spin budget.
 		if (llt_threadpool_create(&a, &p) != 0)
 			abort();
-		snprintf(name, sizeof name, "threadpool parked, %s", tag);
-		measure(name, 300, 2000, [&] { llt_threadpool_submit(p, stamp, nullptr); });
-		llt_threadpool_free(p);
-		a.idle = LLT_THREADPOOL_IDLE_SPIN;
-		if (llt_threadpool_create(&a, &p) != 0)
-			abort();
-		snprintf(name, sizeof name, "threadpool spinning, %s", tag);
-		measure(name, 3000, 20, [&] { llt_threadpool_submit(p, stamp, nullptr); });
-		llt_threadpool_free(p);
-		a.idle = 0;
-		// The scheduler, parked and within its spin window.
 		llt_sched_attr sa;
 		memset(&sa, 0, sizeof sa);
 		sa.pool = a;
-		if (llt_sched_create(&sa, &S) != 0)
+		llt_sched *s1, *s2 = nullptr;
+		if (llt_sched_create(&sa, &s1) != 0)
 			abort();
-		snprintf(name, sizeof name, "llt_sched parked, %s", tag);
-		measure(name, 300, 2000, [&] { llt_sched_submit(S, stamp, nullptr); });
-		snprintf(name, sizeof name, "llt_sched spinning (idle 20 us), %s", tag);
-		measure(name, 3000, 20, [&] { llt_sched_submit(S, stamp, nullptr); });
-		llt_sched_free(S);
-		// The floor: a thread in FUTEX_WAIT, woken by FUTEX_WAKE.
+		if (!pinned) {
+			// The default shape: 2 workers (one searches, one sleeps).
+			sa.pool.workers = 2;
+			if (llt_sched_create(&sa, &s2) != 0)
+				abort();
+		}
 		std::atomic<bool> stop{false};
 		std::thread t([&] {
 			if (pinned)
@@ -458,22 +538,147 @@ static void bench_wake()
 				stamp(nullptr);
 			}
 		});
-		snprintf(name, sizeof name, "bare futex hand-off, %s", tag);
-		measure(name, 300, 2000, [&] {
-			futex_word.store(1, std::memory_order_release);
-			syscall(SYS_futex, &futex_word, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
-		});
+		std::vector<WakeCase> cs;
+		cs.push_back({std::string("threadpool parked, ") + tag,
+			      [&] { llt_threadpool_submit(p, stamp, nullptr); }, nullptr});
+		cs.push_back({std::string("llt_sched parked, ") + tag, [&] { llt_sched_submit(s1, stamp, nullptr); },
+			      nullptr});
+		if (s2)
+			cs.push_back({std::string("llt_sched 2 workers parked, ") + tag,
+				      [&] { llt_sched_submit(s2, stamp, nullptr); }, nullptr});
+		cs.push_back({std::string("bare futex hand-off, ") + tag, [&] {
+				      futex_word.store(1, std::memory_order_release);
+				      syscall(SYS_futex, &futex_word, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+			      }, nullptr});
+		measure_interleaved(cs, 300, 2000);
 		stop = true;
 		futex_word.store(1);
 		syscall(SYS_futex, &futex_word, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
 		t.join();
+		llt_threadpool_free(p);
+		llt_sched_free(s1);
+		if (s2)
+			llt_sched_free(s2);
+		// Spinning: one at a time (a spinner would steal the others' CPU).
+		a.idle = LLT_THREADPOOL_IDLE_SPIN;
+		if (llt_threadpool_create(&a, &p) != 0)
+			abort();
+		snprintf(name, sizeof name, "threadpool spinning, %s", tag);
+		measure(name, 3000, 20, [&] { llt_threadpool_submit(p, stamp, nullptr); });
+		llt_threadpool_free(p);
+		a.idle = 0;
+		sa.pool = a;
+		if (llt_sched_create(&sa, &S) != 0)
+			abort();
+		snprintf(name, sizeof name, "llt_sched spinning (idle 20 us), %s", tag);
+		measure(name, 3000, 20, [&] { llt_sched_submit(S, stamp, nullptr); });
+		llt_sched_free(S);
+		// The spinning floor: a thread polling a flag.
+		stop = false;
+		std::atomic<uint32_t> flag{0};
+		std::thread u([&] {
+			if (pinned)
+				llt_cpu_pin(worker_cpu);
+			for (;;) {
+				while (flag.load(std::memory_order_acquire) == 0)
+					llt_cpu_relax();
+				flag.store(0, std::memory_order_relaxed);
+				if (stop.load())
+					return;
+				stamp(nullptr);
+			}
+		});
+		snprintf(name, sizeof name, "bare spinning hand-off, %s", tag);
+		measure(name, 3000, 20, [&] { flag.store(1, std::memory_order_release); });
+		stop = true;
+		flag.store(1);
+		u.join();
 	}
 	llt_cpu_unpin();
 }
 
+// --------------------------------------------------------------- at rest
+
+static std::atomic<clockid_t> rest_clock[2];
+
+static void rest_hook(unsigned worker, void *)
+{
+	clockid_t c;
+	if (worker < 2 && pthread_getcpuclockid(pthread_self(), &c) == 0)
+		rest_clock[worker].store(c);
+}
+
+static uint64_t clock_ns(clockid_t c)
+{
+	timespec ts;
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void nop(void *) {}
+
+static void bench_rest()
+{
+	printf("\n== at rest: CPU time of 2 parked workers over 1 s after their spin window\n");
+	printf("%-40s %12s %10s %10s\n", "configuration", "CPU us/s", "parks", "wakes");
+	for (int which = 0; which < 2; which++) {
+		llt_threadpool_attr a;
+		memset(&a, 0, sizeof a);
+		a.workers = 2;
+		a.on_start = rest_hook;
+		llt_threadpool *p = nullptr;
+		if (which == 0) {
+			if (llt_threadpool_create(&a, &p) != 0)
+				abort();
+			for (int i = 0; i < 1000; i++)
+				llt_threadpool_submit(p, nop, nullptr);
+		} else {
+			llt_sched_attr sa;
+			memset(&sa, 0, sizeof sa);
+			sa.pool = a;
+			if (llt_sched_create(&sa, &S) != 0)
+				abort();
+			llt_sched_group g;
+			llt_sched_group_init(&g, S);
+			for (int i = 0; i < 1000; i++)
+				llt_sched_spawn(&g, nop, nullptr);
+			llt_sched_wait(&g);
+		}
+		timespec settle = {0, 100000000}; // 100 ms: past any spin window
+		nanosleep(&settle, nullptr);
+		uint64_t parks0, wakes0, parks1, wakes1;
+		auto counts = [&](uint64_t &pk, uint64_t &wk) {
+			if (p) {
+				struct llt_threadpool_stats st;
+				llt_threadpool_stats(p, &st);
+				pk = st.parks, wk = st.wakes;
+			} else {
+				struct llt_sched_stats st;
+				llt_sched_stats(S, &st);
+				pk = st.parks, wk = st.wakes;
+			}
+		};
+		counts(parks0, wakes0);
+		uint64_t c0 = clock_ns(rest_clock[0]) + clock_ns(rest_clock[1]);
+		timespec rest = {1, 0};
+		nanosleep(&rest, nullptr);
+		uint64_t used = clock_ns(rest_clock[0]) + clock_ns(rest_clock[1]) - c0;
+		counts(parks1, wakes1);
+		printf("%-40s %12.1f %10llu %10llu\n", p ? "threadpool (park), 2 workers" : "llt_sched, 2 workers",
+		       used / 1000.0, (unsigned long long)(parks1 - parks0), (unsigned long long)(wakes1 - wakes0));
+		if (p)
+			llt_threadpool_free(p);
+		else
+			llt_sched_free(S);
+	}
+}
+
 int main(int argc, char **argv)
 {
-	bool quick = argc > 1 && !strcmp(argv[1], "--quick");
+	bool quick = false;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--quick"))
+			quick = true;
 	llt_clock_init(LLT_CLOCK_MODE_AUTO);
 	if (std::thread::hardware_concurrency() < 2 || !llt_cpu_is_allowed(0) || !llt_cpu_is_allowed(1)) {
 		printf("bench_exec: needs CPUs 0 and 1\n");
@@ -497,10 +702,33 @@ int main(int argc, char **argv)
 	double pp0 = pingpong_ns();
 	printf("placement probe: padded-atomic round trip CPU0<->CPU1 %.0f ns (%s)\n", pp0,
 	       pp0 < 300 ? "near" : "far");
-	bench_fib();
-	bench_unbalanced();
-	if (!quick)
+	auto want = [&](const char *sec) {
+		bool any = false;
+		for (int i = 1; i < argc; i++)
+			if (argv[i][0] != '-') {
+				any = true;
+				if (!strcmp(argv[i], sec))
+					return true;
+			}
+		return !any;
+	};
+	if (want("fib")) {
+		print_load("before fib");
+		bench_fib();
+	}
+	if (want("for")) {
+		print_load("before for");
+		bench_unbalanced();
+	}
+	if (want("wake") && !quick) {
+		print_load("before wake");
 		bench_wake();
+	}
+	if (want("rest") && !quick) {
+		print_load("before rest");
+		bench_rest();
+	}
+	print_load("at the end");
 	double pp1 = pingpong_ns();
 	printf("\nplacement probe after: %.0f ns (%s)\n", pp1, pp1 < 300 ? "near" : "far");
 	return 0;
