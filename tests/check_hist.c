@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/syscall.h>
 #include <llt/cpu.h>
 #include <llt/hist.h>
 
@@ -803,8 +804,57 @@ START_TEST(recorder_flip_storm)
 }
 END_TEST
 
-int main(void)
+/* The protocol choice: LLT_HIST_MEMBARRIER=0 keeps the atomic one; by
+ * default membarrier is used exactly when the kernel lets this process
+ * register for MEMBARRIER_CMD_PRIVATE_EXPEDITED (never under TSan).  In
+ * fresh processes: the choice is made once per process. */
+static int child_env_full(void)
 {
+	struct llt_hist_recorder r;
+	if (llt_hist_recorder_init(&r, 1, 1000, 2) != 0)
+		return 1;
+	int rc = r.impl_mode == LLT_HIST_IMPL_FENCE_FULL ? 0 : 2;
+	llt_hist_recorder_destroy(&r);
+	return rc;
+}
+
+static int child_default(void)
+{
+	struct llt_hist_recorder r;
+	bool want = false;
+#if defined(__linux__) && defined(SYS_membarrier) && !defined(LLT_HIST_IMPL_TSAN)
+	long q = syscall(SYS_membarrier, 0 /* MEMBARRIER_CMD_QUERY */, 0, 0);
+	want = q > 0 && (q & (1 << 3)) /* PRIVATE_EXPEDITED */ &&
+	       syscall(SYS_membarrier, 1 << 4 /* REGISTER_PRIVATE_EXPEDITED */, 0, 0) == 0;
+#endif
+	if (llt_hist_recorder_init(&r, 1, 1000, 2) != 0)
+		return 1;
+	int rc = (r.impl_mode == LLT_HIST_IMPL_FENCE_ASYM) == want ? 0 : 2;
+	printf("recorder protocol by default: %s\n", want ? "membarrier" : "atomic");
+	llt_hist_recorder_destroy(&r);
+	return rc;
+}
+
+START_TEST(recorder_protocol_choice)
+{
+	static const char *const off[] = {"LLT_HIST_MEMBARRIER=0", NULL};
+	static const char *const unset[] = {"LLT_HIST_MEMBARRIER", NULL};
+	llt_test_in_child("env_full", off);
+	llt_test_in_child("default", unset);
+}
+END_TEST
+
+static const struct llt_test_child children[] = {
+	{"env_full", child_env_full},
+	{"default", child_default},
+	{NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+	int r = llt_test_child_main(argc, argv, children);
+	if (r >= 0)
+		return r;
 	Suite *s = suite_create("hist");
 	TCase *tc = tcase_create("basic");
 	tcase_add_test(tc, bad_inputs);
@@ -826,6 +876,7 @@ int main(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("recorder");
 	tcase_add_test(tc, recorder_intervals);
+	tcase_add_test(tc, recorder_protocol_choice);
 	tcase_add_loop_test(tc, recorder_concurrent_exactly_once, 0, 2);
 	tcase_add_loop_test(tc, recorder_flip_storm, 0, 2);
 	tcase_set_timeout(tc, 120);
