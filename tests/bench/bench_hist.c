@@ -114,6 +114,7 @@ struct busy {
 	const uint64_t *vals;
 	uint64_t done;
 	int started, stop;
+	struct llt_hist batch; /* ns per batch of 256 records: the writer's stalls */
 };
 
 static void *busy_writer(void *p)
@@ -122,10 +123,14 @@ static void *busy_writer(void *p)
 	(void)llt_cpu_pin(1);
 	/* release/acquire: a start flag; relaxed stop flag */
 	__atomic_store_n(&b->started, 1, __ATOMIC_RELEASE);
+	uint64_t t0 = llt_clock_now();
 	for (uint64_t i = 0; !__atomic_load_n(&b->stop, __ATOMIC_RELAXED); i += 256) {
 		for (int k = 0; k < 256; k++)
 			llt_hist_recorder_record(b->r, b->vals[(i + (uint64_t)k) % BURST]);
 		__atomic_store_n(&b->done, i + 256, __ATOMIC_RELAXED); /* a progress count */
+		uint64_t t1 = llt_clock_now();
+		llt_hist_record(&b->batch, llt_clock_to_ns(t1 - t0));
+		t0 = t1;
 	}
 	return NULL;
 }
@@ -309,8 +314,9 @@ int main(int argc, char **argv)
 	 * writer manages meanwhile (membarrier interrupts it with an IPI). */
 	for (int full = 0; full < 2; full++) {
 		struct llt_hist_recorder *wr = full ? &rcf : &rc;
-		struct busy b = {wr, vals, 0, 0, 0};
+		struct busy b = {wr, vals, 0, 0, 0, {0}};
 		pthread_t th;
+		llt_hist_init(&b.batch, 1, 1000000000, 3);
 		if (pthread_create(&th, NULL, busy_writer, &b) != 0)
 			break;
 		while (!__atomic_load_n(&b.started, __ATOMIC_ACQUIRE))
@@ -334,7 +340,14 @@ int main(int argc, char **argv)
 		pthread_join(th, NULL);
 		row("llt_hist_recorder", full ? "snapshot/100us, writer on CPU1, fallback" : "snapshot/100us, writer on CPU1, default",
 		    summarise(t + 1, reps), "ns/op");
-		printf("%-26s %-34s %10.2f M records/s by the writer meanwhile\n", "", "", rate * 1000);
+		uint64_t nb = llt_hist_count(&b.batch);
+		uint64_t slow = nb - (uint64_t)(llt_hist_percentile_at_value(&b.batch, 2000) / 100 * (double)nb + 0.5);
+		printf("%-26s writer meanwhile: %.2f M records/s; batches of 256 records p50 %llu ns, p99.9 %llu ns, "
+		       "max %llu ns; %llu batches >= 2 us for %d snapshots (preemption counts too)\n",
+		       "", rate * 1000, (unsigned long long)llt_hist_value_at_percentile(&b.batch, 50),
+		       (unsigned long long)llt_hist_value_at_percentile(&b.batch, 99.9),
+		       (unsigned long long)llt_hist_max(&b.batch), (unsigned long long)slow, 21 * (reps + 1));
+		llt_hist_destroy(&b.batch);
 	}
 
 	printf("\nGoals (HdrHistogram_c on this machine): record <= 2.6 ns -> %.2f ns (ratio %.2f); "
