@@ -19,9 +19,11 @@
  *
  * The writer-reader phaser of the recorder is Gil Tene's WriterReaderPhaser
  * (HdrHistogram's org.HdrHistogram.WriterReaderPhaser and
- * SingleWriterRecorder); see the comments in llt/bits/hist_impl.h and
- * above llt_hist_recorder_snapshot_add(). */
+ * SingleWriterRecorder) reduced to a single writer, with the asymmetric
+ * fence of userspace RCU / folly (membarrier(2)) on the reader's side;
+ * see the comments in llt/bits/hist_impl.h and above llt_hist_impl_flip(). */
 #include "internal.h"
+#include "hist_int.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -33,6 +35,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#if defined(__linux__)
+#  include <sys/syscall.h>
+#  if defined(__has_include)
+#    if __has_include(<linux/membarrier.h>)
+#      include <linux/membarrier.h>
+#    endif
+#  endif
+#endif
 
 #include <llt/hist.h>
 
@@ -1019,6 +1030,82 @@ int llt_hist_load(FILE *f, struct llt_hist **out)
 	return rc;
 }
 
+/* ------------------------------------------------------------ fences */
+
+/* membarrier(2) commands (stable kernel ABI, Linux 4.14+), for C
+ * libraries whose headers predate them. */
+#if defined(__linux__) && defined(SYS_membarrier)
+#  define HIST_HAVE_MEMBARRIER 1
+#  if !defined(MEMBARRIER_CMD_QUERY)
+#    define MEMBARRIER_CMD_QUERY 0
+#    define MEMBARRIER_CMD_GLOBAL 1
+#    define MEMBARRIER_CMD_PRIVATE_EXPEDITED (1 << 3)
+#    define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED (1 << 4)
+#  endif
+static long membarrier_call(int cmd)
+{
+	return syscall(SYS_membarrier, cmd, 0, 0);
+}
+#endif
+
+static pthread_once_t fence_once = PTHREAD_ONCE_INIT;
+static uint32_t fence_mode_g = LLT_HIST_IMPL_FENCE_FULL;
+
+/* ASYM when the kernel offers MEMBARRIER_CMD_PRIVATE_EXPEDITED and lets us
+ * register for it (a seccomp filter may refuse the call: ENOSYS/EPERM);
+ * LLT_HIST_MEMBARRIER=0 in the environment keeps the FULL protocol, for
+ * users who would rather pay ~6 ns per record than have snapshots send an
+ * IPI to the CPUs that run writer threads (isolated cores).  A library
+ * built with ThreadSanitizer always uses FULL: TSan does not know what
+ * membarrier orders. */
+static void fence_decide(void)
+{
+#if defined(HIST_HAVE_MEMBARRIER) && !defined(LLT_HIST_IMPL_TSAN)
+	const char *e = secure_getenv("LLT_HIST_MEMBARRIER");
+	if (e && strcmp(e, "0") == 0)
+		return;
+	long q = membarrier_call(MEMBARRIER_CMD_QUERY);
+	if (q < 0 || !(q & MEMBARRIER_CMD_PRIVATE_EXPEDITED))
+		return;
+	if (membarrier_call(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) != 0)
+		return;
+	fence_mode_g = LLT_HIST_IMPL_FENCE_ASYM;
+#endif
+}
+
+uint32_t llt_hist_impl_fence_mode(void)
+{
+	pthread_once(&fence_once, fence_decide);
+	return fence_mode_g;
+}
+
+void llt_hist_impl_fence_heavy(uint32_t mode)
+{
+	if (mode != LLT_HIST_IMPL_FENCE_ASYM)
+		return;
+#if defined(HIST_HAVE_MEMBARRIER)
+	if (membarrier_call(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0)
+		return;
+	/* Not reached in practice: the registration made at the decision
+	 * holds for the life of the process and its forked children (the
+	 * child's mm inherits it; exec ends every recorder).  Defensively:
+	 * register again, then the global command, which needs no
+	 * registration and waits for an RCU grace period (milliseconds). */
+	if (membarrier_call(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0 &&
+	    membarrier_call(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0)
+		return;
+	if (membarrier_call(MEMBARRIER_CMD_GLOBAL) == 0)
+		return;
+#endif
+	/* No heavy barrier at all (a seccomp filter installed after the
+	 * decision): outside the protocol's guarantee.  A full fence here and
+	 * the wait below still catch every record whose entry has left the
+	 * writer's store buffer, which is all of them in any real machine
+	 * after the wait's first loads; LLT_ASSERT flags it in debug builds. */
+	LLT_ASSERT(!"membarrier failed after registration");
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
 /* ------------------------------------------------------------ recorder */
 
 static int64_t realtime_ns(void)
@@ -1041,12 +1128,13 @@ int llt_hist_recorder_init(struct llt_hist_recorder *r, uint64_t lowest, uint64_
 		llt_hist_destroy(&a);
 		return rc;
 	}
+	uint32_t mode = llt_hist_impl_fence_mode();
 	memset(r, 0, sizeof *r);
 	r->impl_hist[0] = a;
 	r->impl_hist[1] = b;
-	r->impl_start_epoch = 0;
-	r->impl_end_epoch[0] = 0;
-	r->impl_end_epoch[1] = INT64_MIN;
+	r->impl_seq = 0;
+	r->impl_phase = 0;
+	r->impl_mode = mode;
 	r->impl_last_ns = realtime_ns();
 	/* Published to the writer by whatever hands it the recorder. */
 	return 0;
@@ -1073,49 +1161,105 @@ static void reader_unlock(struct llt_hist_recorder *r)
 	__atomic_store_n(&r->impl_lock, 0, __ATOMIC_RELEASE);
 }
 
-/* The reader's side of the phaser (Gil Tene's WriterReaderPhaser flipPhase):
- *   1. re-arm the end epoch of the next phase to that phase's first value
- *      (0 for even, INT64_MIN for odd);
- *   2. exchange the start epoch for that value: writers entering after
- *      this see the new sign and record into the other histogram, and the
- *      old value says how many writers entered the old phase;
- *   3. wait until the old phase's end epoch reaches that value: every
- *      writer that entered the old phase has left it.
- * The old histogram is then touched by nobody else until the next flip, so
- * it is read and cleared with plain accesses.  A record counted before the
- * exchange lands in this snapshot; one after it, in the next: none is lost
- * or counted twice. */
+/* The reader's side of the phaser.  A snapshot is
+ *   flip:  phase = !old                      (seq_cst store)
+ *   heavy: membarrier in ASYM mode, nothing in FULL mode
+ *   wait:  v = seq (seq_cst load); if v is odd, wait until seq != v (acquire)
+ *   then read and clear hist[old], which nobody else touches until the
+ *   next flip.
+ * The writer (llt/bits/hist_impl.h): s = seq + 1 (odd); store it (FULL:
+ * seq_cst exchange; ASYM: release store + compiler barrier); p = phase
+ * (seq_cst load); count into hist[p]; seq = s + 1 (even, release).
+ *
+ * Claim: every record that counts into hist[old] has finished, and its
+ * counts are visible to the reader, when the wait ends; every record that
+ * starts after that counts into hist[!old].  So each record lands in
+ * exactly one interval: none lost, none counted twice.
+ *
+ * Step 1: a record that loads the old phase has its odd store visible to
+ * the reader's first load of seq (the load returns it or a later value;
+ * seq only grows, so "later" means larger).
+ *   FULL: the writer's exchange and phase load and the reader's store and
+ *     load are all seq_cst, so they lie in one total order S.  If the
+ *     record's exchange precedes the reader's load in S, the load returns
+ *     it or a later value.  Otherwise the reader's store of the phase
+ *     (sequenced before its load) precedes the exchange, hence the
+ *     record's phase load, in S, and that load returns the new phase.
+ *   ASYM: membarrier returns only after every thread of the process has
+ *     executed a full memory barrier (an IPI if it is running, the
+ *     scheduler's barrier when it is switched in), at some point B of the
+ *     writer's program, ordered after the reader's store of the phase
+ *     (the syscall starts with smp_mb()) and before the reader's load of
+ *     seq (it ends with one).  An odd store before B is visible to the
+ *     load; a phase load after B returns the new phase; a record whose
+ *     odd store precedes B and whose phase load follows it is both.
+ * Step 2: the records that load the old phase are a prefix of the
+ * writer's records (once a load returns the new phase, later loads by the
+ * same thread do too: read-read coherence; the next flip comes after this
+ * snapshot).  Let j be the last of them, with odd value o; by step 1 the
+ * reader's first load returns v >= o.
+ *   - v even: v >= o + 1, record j's release store of its end: it has
+ *     ended, and the reader's acquire of v (or of any later value, all
+ *     written by release stores of the same thread, sequenced after j's
+ *     end) makes every count of records up to j visible;
+ *   - v odd and v == o: record j is in flight; the reader waits until seq
+ *     changes, i.e. reads j's end or later: same as above;
+ *   - v odd and v > o: j has ended (its end, o + 1, is <= v); the reader
+ *     waits for record v, which counts into the new histogram: harmless.
+ * Records after j count into hist[!old] by j's definition.
+ * The wait is bounded by one record (the writer is not blocked by the
+ * reader).  Clearing hist[old] with plain stores is safe: the next record
+ * into it follows the next flip, whose seq_cst store the writer's phase
+ * load reads (synchronises with), so it sees the cleared counts. */
+unsigned llt_hist_impl_flip(struct llt_hist_recorder *r)
+{
+	reader_lock(r);
+	/* relaxed: only the reader, which holds the lock, writes the phase. */
+	unsigned old = __atomic_load_n(&r->impl_phase, __ATOMIC_RELAXED);
+	/* seq_cst: Dekker's store (see above); its release half publishes
+	 * the cleared histogram to the writer's phase load. */
+	__atomic_store_n(&r->impl_phase, !old, __ATOMIC_SEQ_CST);
+	return old;
+}
+
+void llt_hist_impl_wait(struct llt_hist_recorder *r)
+{
+	/* seq_cst: Dekker's load (FULL); acquire half pairs with the
+	 * writer's release stores of seq. */
+	uint64_t v = __atomic_load_n(&r->impl_seq, __ATOMIC_SEQ_CST);
+	if (!(v & 1))
+		return;
+	/* acquire pairs with the writer's release store at the end of the
+	 * record in flight. */
+	for (unsigned spins = 0; __atomic_load_n(&r->impl_seq, __ATOMIC_ACQUIRE) == v; spins++) {
+		if (spins > 256)
+			sched_yield();
+	}
+}
+
+int llt_hist_impl_collect(struct llt_hist_recorder *r, unsigned old, struct llt_hist *out)
+{
+	struct llt_hist *h = &r->impl_hist[old];
+	int64_t now = realtime_ns();
+	int rc = 0;
+	h->start_ns = r->impl_last_ns;
+	h->end_ns = now;
+	r->impl_last_ns = now;
+	if (out)
+		rc = llt_hist_add(out, h);
+	llt_hist_reset(h);
+	reader_unlock(r);
+	return rc;
+}
+
 int llt_hist_recorder_snapshot_add(struct llt_hist_recorder *r, struct llt_hist *out)
 {
 	if (!r || !out || !out->counts || out == &r->impl_hist[0] || out == &r->impl_hist[1])
 		return -EINVAL;
-	reader_lock(r);
-	/* relaxed: only the reader, which holds the lock, changes the sign. */
-	int64_t cur = __atomic_load_n(&r->impl_start_epoch, __ATOMIC_RELAXED);
-	unsigned old = cur < 0, next = !old;
-	int64_t first = next ? INT64_MIN : 0;
-	/* relaxed: published to the next phase's writers by the release of
-	 * the exchange, which their acquiring increment reads. */
-	__atomic_store_n(&r->impl_end_epoch[next], first, __ATOMIC_RELAXED);
-	/* acq_rel: release pairs with the writers' acquiring enter (they see
-	 * the reset histogram and the re-armed epoch); acquire orders the wait
-	 * below after the flip. */
-	int64_t at_flip = __atomic_exchange_n(&r->impl_start_epoch, first, __ATOMIC_ACQ_REL);
-	/* acquire pairs with the writer's release at exit: its counts are
-	 * visible once its exit is. */
-	for (unsigned spins = 0; __atomic_load_n(&r->impl_end_epoch[old], __ATOMIC_ACQUIRE) != at_flip; spins++) {
-		if (spins > 256)
-			sched_yield();
-	}
-	struct llt_hist *h = &r->impl_hist[old];
-	int64_t now = realtime_ns();
-	h->start_ns = r->impl_last_ns;
-	h->end_ns = now;
-	r->impl_last_ns = now;
-	int rc = llt_hist_add(out, h);
-	llt_hist_reset(h);
-	reader_unlock(r);
-	return rc;
+	unsigned old = llt_hist_impl_flip(r);
+	llt_hist_impl_fence_heavy(r->impl_mode);
+	llt_hist_impl_wait(r);
+	return llt_hist_impl_collect(r, old, out);
 }
 
 int llt_hist_recorder_snapshot(struct llt_hist_recorder *r, struct llt_hist *out)

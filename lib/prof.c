@@ -5,13 +5,16 @@
  * Recorder) plus, for each of the recorder's two phases, the exemplars,
  * outlier backtraces and gap counters the thread gathered in that phase.
  * The writer touches only the active phase, between the recorder's enter
- * and exit; llt_prof_snapshot() flips every recorder and, once a flip
- * returns, owns the old phase until its next flip: it reads and clears the
- * phase's data with plain accesses, and the next flip's release exchange
- * (paired with the writers' acquiring enter) publishes the cleared phase
- * to the writer.  Only the snapshot flips the profiler's recorders, under
- * llt_prof_impl_lock, so the phase it owns is the one not active. */
+ * and exit; llt_prof_snapshot() flips every recorder, issues one heavy
+ * fence for all of them (membarrier(2), see lib/hist.c), and once a
+ * recorder's wait returns owns its old phase until the next flip: it reads
+ * and clears the phase's data with plain accesses, and the next flip's
+ * seq_cst store of the phase (read by the writer's phase load at its next
+ * enter) publishes the cleared phase to the writer.  Only the snapshot
+ * flips the profiler's recorders, under llt_prof_impl_lock, so the phase
+ * it owns is the one not active. */
 #include "internal.h"
+#include "hist_int.h"
 
 #include <errno.h>
 #include <math.h>
@@ -33,6 +36,8 @@
 pthread_mutex_t llt_prof_impl_lock = PTHREAD_MUTEX_INITIALIZER;
 
 LLT_API __thread struct llt_prof_impl_tls *llt_prof_impl_tls_p __attribute__((tls_model("initial-exec")));
+LLT_API __thread struct llt_prof_impl_slot *llt_prof_impl_fast[LLT_PROF_IMPL_FAST]
+	__attribute__((tls_model("initial-exec")));
 
 /* Probes by id (ids are never reused, so a thread's table entry of a
  * freed probe is never looked at again); NULL once freed. */
@@ -86,6 +91,7 @@ static void tls_destroy(void *arg)
 			t->slots[i]->alive = 0;
 	pthread_mutex_unlock(&llt_prof_impl_lock);
 	llt_prof_impl_tls_p = NULL;
+	memset(llt_prof_impl_fast, 0, sizeof llt_prof_impl_fast);
 	free(t->slots);
 	free(t);
 }
@@ -188,6 +194,8 @@ struct llt_prof_impl_slot *llt_prof_impl_slot_slow(struct llt_prof_probe *probe)
 	s->tid = (uint32_t)syscall(SYS_gettid);
 	t->slots[id] = s;
 out:
+	if (s && id < LLT_PROF_IMPL_FAST)
+		llt_prof_impl_fast[id] = s;
 	if (!s)
 		__atomic_fetch_add(&p->dropped, 1, __ATOMIC_RELAXED); /* a counter, read under the lock */
 	pthread_mutex_unlock(&llt_prof_impl_lock);
@@ -286,6 +294,10 @@ int llt_prof_create(const char *title, struct llt_prof **out)
 	if (!prof)
 		return -ENOMEM;
 	snprintf(prof->title, sizeof prof->title, "%s", title ? title : "");
+	/* Decide the recorders' fence protocol now: registering for
+	 * membarrier may wait for an RCU grace period, which should not fall
+	 * on a thread's first sample. */
+	(void)llt_hist_impl_fence_mode();
 	prof->tail = &prof->probes;
 	prof->created_ns = prof->last_ns = llt_prof_impl_realtime();
 	*out = prof;
@@ -503,8 +515,7 @@ static void col_add(struct prof_probe *p, const struct llt_hist *h, int64_t star
 static struct llt_prof_impl_phase *old_phase(struct llt_prof_impl_slot *s)
 {
 	/* relaxed: only the snapshot, under the registry lock, flips it. */
-	int64_t e = __atomic_load_n(&s->rec.impl_start_epoch, __ATOMIC_RELAXED);
-	return &s->phase[!(e < 0)];
+	return &s->phase[!__atomic_load_n(&s->rec.impl_phase, __ATOMIC_RELAXED)];
 }
 
 int llt_prof_impl_snapshot_locked(struct llt_prof *prof)
@@ -513,13 +524,23 @@ int llt_prof_impl_snapshot_locked(struct llt_prof *prof)
 	int rc = 0;
 	prof->last_ns = now;
 	prof->intervals++;
+	/* Flip every recorder, then one heavy fence for all of them (one
+	 * membarrier IPI round, not one per thread and probe). */
+	uint32_t mode = LLT_HIST_IMPL_FENCE_FULL;
+	for (struct prof_probe *p = prof->probes; p; p = p->next)
+		for (struct llt_prof_impl_slot *s = p->slots; s; s = s->next) {
+			(void)llt_hist_impl_flip(&s->rec);
+			mode |= s->rec.impl_mode;
+		}
+	llt_hist_impl_fence_heavy(mode);
 	for (struct prof_probe *p = prof->probes; p; p = p->next) {
 		uint32_t k = p->attr.exemplars;
 		struct llt_prof_impl_slot *s;
 		llt_hist_reset(&p->interval);
 		p->nex_last = 0;
 		for (s = p->slots; s; s = s->next) {
-			int r = llt_hist_recorder_snapshot_add(&s->rec, &p->interval);
+			llt_hist_impl_wait(&s->rec);
+			int r = llt_hist_impl_collect(&s->rec, !s->rec.impl_phase, &p->interval);
 			if (r < 0)
 				rc = r;
 			struct llt_prof_impl_phase *ph = old_phase(s);
@@ -559,7 +580,9 @@ int llt_prof_impl_snapshot_locked(struct llt_prof *prof)
 			struct llt_prof_impl_phase *ph = old_phase(s);
 			ph->nex = ph->nout = 0;
 			ph->outliers = ph->stalls = ph->missed = ph->max_gap = 0;
-			ph->slow_ns = 0;
+			/* relaxed: the writer loads both phases' bars and
+			 * uses the active one's (llt/bits/prof_impl.h). */
+			__atomic_store_n(&ph->slow_ns, 0, __ATOMIC_RELAXED);
 			ph->thr_ns = p->thr_ns;
 		}
 		col_add(p, &p->interval, start, now);

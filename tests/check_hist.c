@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/syscall.h>
 #include <llt/cpu.h>
 #include <llt/hist.h>
 
@@ -638,23 +639,47 @@ START_TEST(recorder_intervals)
 }
 END_TEST
 
+/* The recorder's fence protocols: _i = 0 the library's choice (ASYM, with
+ * membarrier, where the kernel offers it), 1 the FULL fallback forced on
+ * the recorders (TSan builds always use FULL). */
+static const char *set_mode(struct llt_hist_recorder *r, int forced_full)
+{
+	if (forced_full)
+		r->impl_mode = LLT_HIST_IMPL_FENCE_FULL;
+	return r->impl_mode == LLT_HIST_IMPL_FENCE_ASYM ? "asym (membarrier)" : "full (atomic exchange)";
+}
+
 #define WRITERS 3
 struct writer_arg {
 	struct llt_hist_recorder *r;
 	uint64_t n;
 	int cpu;
+	uint64_t seed;
 };
-
-static int writers_done;
 
 static void *writer(void *p)
 {
 	struct writer_arg *a = p;
 	if (a->cpu >= 0)
 		(void)llt_cpu_pin(a->cpu);
-	for (uint64_t i = 0; i < a->n; i++)
+	for (uint64_t i = 0; i < a->n; i++) {
 		llt_hist_recorder_record(a->r, 1 + (i * 2654435761u) % 100000);
+		llt_test_pause_maybe(&a->seed);
+	}
 	return NULL;
+}
+
+/* A snapshot must hold whole records: each counter's sum equals its
+ * group's total (a record cut in two by a flip would break it). */
+static void assert_consistent(const struct llt_hist *h)
+{
+	for (uint32_t g = 0; g < h->ngroups; g++) {
+		uint64_t sum = 0;
+		for (uint32_t i = g << h->half_mag; i < h->counts_len && i < (g + 1) << h->half_mag; i++)
+			sum += h->counts[i];
+		ck_assert_msg(sum == h->groups[g], "group %u: counters %llu, total %llu", g, (unsigned long long)sum,
+			      (unsigned long long)h->groups[g]);
+	}
 }
 
 START_TEST(recorder_concurrent_exactly_once)
@@ -665,15 +690,16 @@ START_TEST(recorder_concurrent_exactly_once)
 	struct llt_hist total, snap, ref;
 	uint64_t n = (uint64_t)(3000000 * llt_test_scale());
 	int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	const char *mode = "";
 	ck_assert_int_eq(llt_hist_init(&total, 1, 1000000, 3), 0);
 	ck_assert_int_eq(llt_hist_init(&snap, 1, 1000000, 3), 0);
 	ck_assert_int_eq(llt_hist_init(&ref, 1, 1000000, 3), 0);
 	for (uint64_t i = 0; i < n; i++)
 		llt_hist_record_n(&ref, 1 + (i * 2654435761u) % 100000, WRITERS);
-	writers_done = 0;
 	for (int w = 0; w < WRITERS; w++) {
 		ck_assert_int_eq(llt_hist_recorder_init(&r[w], 1, 1000000, 3), 0);
-		args[w] = (struct writer_arg){&r[w], n, ncpu > 1 ? w % ncpu : -1};
+		mode = set_mode(&r[w], _i);
+		args[w] = (struct writer_arg){&r[w], n, ncpu > 1 ? w % ncpu : -1, (uint64_t)w + 1};
 		ck_assert_int_eq(pthread_create(&t[w], NULL, writer, &args[w]), 0);
 	}
 	/* The reader snapshots all recorders while they write. */
@@ -681,6 +707,7 @@ START_TEST(recorder_concurrent_exactly_once)
 	for (int round = 0; round < 200000; round++) {
 		for (int w = 0; w < WRITERS; w++) {
 			ck_assert_int_eq(llt_hist_recorder_snapshot(&r[w], &snap), 0);
+			assert_consistent(&snap);
 			seen += llt_hist_count(&snap);
 			ck_assert_int_eq(llt_hist_add(&total, &snap), 0);
 			snaps++;
@@ -698,16 +725,136 @@ START_TEST(recorder_concurrent_exactly_once)
 	}
 	ck_assert_uint_eq(llt_hist_count(&total), n * WRITERS);
 	assert_same(&total, &ref);
-	printf("recorder: %llu records by %d writers, %llu snapshots\n", (unsigned long long)(n * WRITERS), WRITERS,
-	       (unsigned long long)snaps);
+	printf("recorder, %s: %llu records by %d writers, %llu snapshots\n", mode, (unsigned long long)(n * WRITERS),
+	       WRITERS, (unsigned long long)snaps);
 	llt_hist_destroy(&total);
 	llt_hist_destroy(&snap);
 	llt_hist_destroy(&ref);
 }
 END_TEST
 
-int main(void)
+/* One writer and the reader on two CPUs, a tiny histogram so that a flip
+ * comes every microsecond or so: the race a missing StoreLoad barrier on
+ * either side opens (the writer loads the old phase while the reader
+ * already reads and clears it) has many chances to show.  Exact per-value
+ * counts at the end, whole records in every snapshot. */
+static volatile int storm_stop;
+
+static void *storm_writer(void *p)
 {
+	struct writer_arg *a = p;
+	uint64_t i = 0;
+	if (a->cpu >= 0)
+		(void)llt_cpu_pin(a->cpu);
+	/* relaxed: a stop flag; the count is handed over by pthread_join. */
+	while (!__atomic_load_n(&storm_stop, __ATOMIC_RELAXED))
+		for (int k = 0; k < 64; k++, i++)
+			llt_hist_recorder_record(a->r, i % 32);
+	a->n = i;
+	return NULL;
+}
+
+START_TEST(recorder_flip_storm)
+{
+	struct llt_hist_recorder r;
+	struct llt_hist total, snap;
+	uint64_t want = (uint64_t)(40000 * llt_test_scale());
+	bool two = llt_cpu_is_allowed(0) && llt_cpu_is_allowed(1);
+	ck_assert_int_eq(llt_hist_recorder_init(&r, 1, 64, 1), 0);
+	ck_assert_int_eq(llt_hist_init(&total, 1, 64, 1), 0);
+	ck_assert_int_eq(llt_hist_init(&snap, 1, 64, 1), 0);
+	const char *mode = set_mode(&r, _i);
+	struct writer_arg a = {&r, 0, two ? 1 : -1, 1};
+	pthread_t t;
+	storm_stop = 0;
+	if (two)
+		(void)llt_cpu_pin(0);
+	ck_assert_int_eq(pthread_create(&t, NULL, storm_writer, &a), 0);
+	uint64_t snaps = 0, nonempty = 0;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		ck_assert_int_eq(llt_hist_recorder_snapshot(&r, &snap), 0);
+		assert_consistent(&snap);
+		nonempty += llt_hist_count(&snap) != 0;
+		ck_assert_int_eq(llt_hist_add(&total, &snap), 0);
+		if (++snaps % 256 == 0) {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			if (snaps >= want || t1.tv_sec - t0.tv_sec >= 4)
+				break;
+		}
+	}
+	__atomic_store_n(&storm_stop, 1, __ATOMIC_RELAXED);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	if (two)
+		(void)llt_cpu_unpin();
+	uint64_t n = a.n;
+	ck_assert_int_eq(llt_hist_recorder_snapshot_add(&r, &total), 0);
+	ck_assert_uint_eq(llt_hist_count(&total), n);
+	for (uint64_t v = 0; v < 32; v++)
+		ck_assert_msg(llt_hist_count_at_value(&total, v) == n / 32 + (v < n % 32), "value %llu: %llu of %llu",
+			      (unsigned long long)v, (unsigned long long)llt_hist_count_at_value(&total, v),
+			      (unsigned long long)n);
+	printf("recorder flip storm, %s: %llu records, %llu snapshots (%llu non-empty)%s\n", mode,
+	       (unsigned long long)n, (unsigned long long)snaps, (unsigned long long)nonempty,
+	       two ? ", CPUs 0 and 1" : ", not pinned");
+	llt_hist_destroy(&total);
+	llt_hist_destroy(&snap);
+	llt_hist_recorder_destroy(&r);
+}
+END_TEST
+
+/* The protocol choice: LLT_HIST_MEMBARRIER=0 keeps the atomic one; by
+ * default membarrier is used exactly when the kernel lets this process
+ * register for MEMBARRIER_CMD_PRIVATE_EXPEDITED (never under TSan).  In
+ * fresh processes: the choice is made once per process. */
+static int child_env_full(void)
+{
+	struct llt_hist_recorder r;
+	if (llt_hist_recorder_init(&r, 1, 1000, 2) != 0)
+		return 1;
+	int rc = r.impl_mode == LLT_HIST_IMPL_FENCE_FULL ? 0 : 2;
+	llt_hist_recorder_destroy(&r);
+	return rc;
+}
+
+static int child_default(void)
+{
+	struct llt_hist_recorder r;
+	bool want = false;
+#if defined(__linux__) && defined(SYS_membarrier) && !defined(LLT_HIST_IMPL_TSAN)
+	long q = syscall(SYS_membarrier, 0 /* MEMBARRIER_CMD_QUERY */, 0, 0);
+	want = q > 0 && (q & (1 << 3)) /* PRIVATE_EXPEDITED */ &&
+	       syscall(SYS_membarrier, 1 << 4 /* REGISTER_PRIVATE_EXPEDITED */, 0, 0) == 0;
+#endif
+	if (llt_hist_recorder_init(&r, 1, 1000, 2) != 0)
+		return 1;
+	int rc = (r.impl_mode == LLT_HIST_IMPL_FENCE_ASYM) == want ? 0 : 2;
+	printf("recorder protocol by default: %s\n", want ? "membarrier" : "atomic");
+	llt_hist_recorder_destroy(&r);
+	return rc;
+}
+
+START_TEST(recorder_protocol_choice)
+{
+	static const char *const off[] = {"LLT_HIST_MEMBARRIER=0", NULL};
+	static const char *const unset[] = {"LLT_HIST_MEMBARRIER", NULL};
+	llt_test_in_child("env_full", off);
+	llt_test_in_child("default", unset);
+}
+END_TEST
+
+static const struct llt_test_child children[] = {
+	{"env_full", child_env_full},
+	{"default", child_default},
+	{NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+	int r = llt_test_child_main(argc, argv, children);
+	if (r >= 0)
+		return r;
 	Suite *s = suite_create("hist");
 	TCase *tc = tcase_create("basic");
 	tcase_add_test(tc, bad_inputs);
@@ -729,7 +876,9 @@ int main(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("recorder");
 	tcase_add_test(tc, recorder_intervals);
-	tcase_add_test(tc, recorder_concurrent_exactly_once);
+	tcase_add_test(tc, recorder_protocol_choice);
+	tcase_add_loop_test(tc, recorder_concurrent_exactly_once, 0, 2);
+	tcase_add_loop_test(tc, recorder_flip_storm, 0, 2);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return llt_test_run(s);

@@ -134,14 +134,19 @@ LLT_API int llt_hist_decode(const void *buf, size_t len, struct llt_hist **out, 
 LLT_API int llt_hist_save(const struct llt_hist *h, FILE *f);
 LLT_API int llt_hist_load(FILE *f, struct llt_hist **out);
 
-/* A single-writer interval recorder (Gil Tene's WriterReaderPhaser): the
- * writer thread records into the active histogram of the pair; a reader's
- * snapshot flips the pair, waits for a record in flight on the old one to
- * finish, and takes what it holds. */
+/* A single-writer interval recorder (Gil Tene's WriterReaderPhaser, in a
+ * single-writer form): the writer thread records into the active histogram
+ * of the pair; a reader's snapshot flips the pair, waits for a record in
+ * flight on the old one to finish, and takes what it holds.  The writer's
+ * critical section needs no atomic read-modify-write when the kernel
+ * offers membarrier(2) (see llt/bits/hist_impl.h and lib/hist.c). */
 struct llt_hist_recorder {
-	/* Written by the writer on every record, and by the reader's flip. */
-	LLT_PADDED int64_t impl_start_epoch;
-	int64_t impl_end_epoch[2];
+	/* Written by the writer on every record (impl_seq) and by the
+	 * reader's flip (impl_phase); one line, read by both. */
+	LLT_PADDED uint64_t impl_seq;   /* writer's section count: odd inside a record */
+	uint32_t impl_phase;            /* histogram of the pair the writer records into */
+	uint32_t impl_mode;             /* LLT_HIST_IMPL_FENCE_*: fixed at init */
+	uint64_t impl_reserved0;
 	/* Read by the writer, written by the reader at set-up only. */
 	struct llt_hist impl_hist[2];
 	/* The reader side. */
@@ -149,6 +154,10 @@ struct llt_hist_recorder {
 	uint32_t impl_reserved;
 	int64_t impl_last_ns;
 };
+
+/* Private: the recorder's writer/reader fence protocols (impl_mode). */
+#define LLT_HIST_IMPL_FENCE_FULL 0u /* writer: atomic exchange; reader: seq_cst store and load */
+#define LLT_HIST_IMPL_FENCE_ASYM 1u /* writer: plain stores; reader: membarrier(2) */
 
 LLT_API int llt_hist_recorder_init(struct llt_hist_recorder *r, uint64_t lowest, uint64_t highest, int digits);
 LLT_API void llt_hist_recorder_destroy(struct llt_hist_recorder *r);

@@ -172,6 +172,11 @@ struct llt_prof_probe {
 	uint32_t impl_reserved;
 };
 
+/* The slots of the first LLT_PROF_IMPL_FAST probe ids, one load away
+ * (128 bytes of static TLS); later ids go through the table. */
+#define LLT_PROF_IMPL_FAST 16
+LLT_API extern __thread struct llt_prof_impl_slot *llt_prof_impl_fast[LLT_PROF_IMPL_FAST]
+	__attribute__((tls_model("initial-exec")));
 LLT_API extern __thread struct llt_prof_impl_tls *llt_prof_impl_tls_p __attribute__((tls_model("initial-exec")));
 LLT_API struct llt_prof_impl_slot *llt_prof_impl_slot_slow(struct llt_prof_probe *probe);
 LLT_API void llt_prof_impl_slow(struct llt_prof_impl_slot *s, struct llt_prof_impl_phase *ph, uint64_t ns,
