@@ -39,9 +39,19 @@ static void free_descs(struct llt_logdec *d)
 	d->ndescs = 0;
 }
 
+static void free_mods(struct llt_logdec *d)
+{
+	for (size_t i = 0; i < d->nmods; i++)
+		free(d->mods[i].path);
+	free(d->mods);
+	d->mods = NULL;
+	d->nmods = 0;
+}
+
 void llt_logdec_free(struct llt_logdec *d)
 {
 	free_descs(d);
+	free_mods(d);
 }
 
 /* A bounded cursor over one entry's payload. */
@@ -118,11 +128,15 @@ long llt_logdec_header(struct llt_logdec *d, const uint8_t *buf, size_t len)
 		return 0;
 	uint16_t version = llt_logf_get_u16(buf + 8);
 	uint16_t hlen = llt_logf_get_u16(buf + 10);
-	if (version != LLT_LOGF_VERSION || hlen < LLT_LOGF_HDR_FIXED + 4)
+	/* Major 1, minor 0 (the first files) or 1 (module map). */
+	if ((version & 0xff) != LLT_LOGF_MAJOR || (version >> 8) > LLT_LOGF_MINOR ||
+	    hlen < LLT_LOGF_HDR_FIXED + 4)
 		return -1;
 	if (len < hlen)
 		return 0;
 	d->version = version;
+	d->major = (uint8_t)(version & 0xff);
+	d->minor = (uint8_t)(version >> 8);
 	d->pid = llt_logf_get_u32(buf + 12);
 	uint64_t hzbits = llt_logf_get_u64(buf + 16);
 	memcpy(&d->hz, &hzbits, 8);
@@ -208,6 +222,43 @@ static int get_desc(struct llt_logdec *d, struct cur *c)
 	ds->nargs = nargs;
 	memcpy(ds->types, types, nargs);
 	ds->valid = true;
+	return 0;
+}
+
+/* A module map replaces the previous one (all or nothing). */
+static int get_mods(struct llt_logdec *d, struct cur *c)
+{
+	uint64_t n = get_varint(c);
+	if (c->bad || n > LLT_LOGF_MODULES_MAX || n > (uint64_t)(c->end - c->p))
+		return -1;
+	struct llt_logdec_mod *m = calloc(n ? (size_t)n : 1, sizeof(*m));
+	if (m == NULL)
+		return -1;
+	size_t i;
+	for (i = 0; i < n; i++) {
+		uint32_t pl = 0, bl = 0;
+		m[i].bias = get_varint(c);
+		m[i].lo = get_varint(c);
+		m[i].len = get_varint(c);
+		const char *path = get_str(c, &pl);
+		const char *bid = get_str(c, &bl);
+		if (c->bad || pl > 4096 || bl > LLT_LOGF_BUILDID_MAX || m[i].len > UINT64_MAX - m[i].lo)
+			break;
+		m[i].path = dup_str(path, pl);
+		if (m[i].path == NULL)
+			break;
+		memcpy(m[i].buildid, bid, bl);
+		m[i].buildid_len = (uint8_t)bl;
+	}
+	if (i != n || c->p != c->end) {
+		for (size_t k = 0; k <= i && k < n; k++)
+			free(m[k].path);
+		free(m);
+		return -1;
+	}
+	free_mods(d);
+	d->mods = m;
+	d->nmods = (size_t)n;
 	return 0;
 }
 
@@ -307,7 +358,7 @@ int llt_logdec_next(struct llt_logdec *d, const uint8_t *buf, size_t len,
 		*used = LLT_LOGF_SYNC_LEN;
 		return 1;
 	}
-	if (tag > LLT_LOGF_CRASH && tag < LLT_LOGF_RECX)
+	if (tag > (d->minor >= 1 ? LLT_LOGF_MODULES : LLT_LOGF_CRASH) && tag < LLT_LOGF_RECX)
 		return -1;
 	/* The payload length. */
 	struct cur c = { buf + 1, buf + len, false };
@@ -391,6 +442,11 @@ int llt_logdec_next(struct llt_logdec *d, const uint8_t *buf, size_t len,
 			r = -1;
 		break;
 	}
+	case LLT_LOGF_MODULES:
+		ev->type = LLT_LOGDEC_EV_MODULES;
+		if (get_mods(d, &c) < 0)
+			r = -1;
+		break;
 	default: {
 		uint64_t id = tag - LLT_LOGF_REC0;
 		if (tag == LLT_LOGF_RECX) {

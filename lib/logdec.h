@@ -1,7 +1,7 @@
 /* Private: the reader of the binary log (llt-log(5)).  Used by the text
  * sink of lib/log.c, by llt-logcat and by tests/fuzz/fuzz_logcat.c.  It
  * never trusts its input: every length is checked against the bytes
- * given, and it allocates only its descriptor table. */
+ * given, and it allocates only its descriptor table and module map. */
 #ifndef LLT_LOGDEC_H
 #define LLT_LOGDEC_H
 
@@ -39,7 +39,17 @@ enum {
 	LLT_LOGDEC_EV_DROP,
 	LLT_LOGDEC_EV_NOTE,
 	LLT_LOGDEC_EV_CRASH,
-	LLT_LOGDEC_EV_SYNC
+	LLT_LOGDEC_EV_SYNC,
+	LLT_LOGDEC_EV_MODULES
+};
+
+/* One module of the map (format 1.1): addresses in [lo, lo + len) belong
+ * to path, whose link-time addresses are moved by bias. */
+struct llt_logdec_mod {
+	uint64_t bias, lo, len;
+	char *path;
+	uint8_t buildid[64];
+	uint8_t buildid_len;
 };
 
 struct llt_logdec_ev {
@@ -68,7 +78,8 @@ struct llt_logdec_frame {
 };
 
 struct llt_logdec {
-	uint16_t version;
+	uint16_t version;         /* the header's field: major | minor << 8 */
+	uint8_t major, minor;
 	uint32_t pid;
 	double hz;
 	uint64_t anchor_ticks;
@@ -84,6 +95,8 @@ struct llt_logdec {
 	uint64_t seq;
 	uint64_t last_tsc;
 	bool synced;              /* a SYNC entry was seen */
+	struct llt_logdec_mod *mods;   /* the last module map read */
+	size_t nmods;
 };
 
 const char *llt_logdec_level_name(int level);

@@ -31,6 +31,7 @@
 #include "logcat.h"
 #include "logdec.h"
 #include "logfmt.h"
+#include "logsym.h"
 
 #define PROGRAM "llt-logcat"
 
@@ -271,7 +272,16 @@ static void on_event(struct logcat *lc, struct llt_logdec *d, const struct llt_l
 			const uint8_t *p = ev->frames;
 			struct llt_logdec_frame f;
 			for (uint32_t i = 0; llt_logdec_frame(&p, ev->frames_end, &f) == 1; i++) {
+				struct llt_logsym_res sr;
 				sb_printf(&b, "%s{\"ip\":\"0x%" PRIx64 "\",\"name\":", i ? "," : "", f.ip);
+				if (f.namelen == 0 && d->minor >= 1 && llt_logsym_lookup(lc->sym, d, f.ip, i > 0, &sr)) {
+					/* 1.1: symbolised here, from the module map. */
+					sb_json(&b, sr.name ? sr.name : "", sr.name ? sr.namelen : 0);
+					sb_printf(&b, ",\"off\":%" PRIu64 ",\"module\":", sr.name ? sr.name_off : 0);
+					sb_json(&b, sr.module, strlen(sr.module));
+					sb_printf(&b, ",\"module_off\":%" PRIu64 "}", sr.module_off);
+					continue;
+				}
 				sb_json(&b, f.name, f.namelen);
 				sb_printf(&b, ",\"off\":%" PRIu64 "}", f.off);
 			}
@@ -294,9 +304,21 @@ static void on_event(struct logcat *lc, struct llt_logdec *d, const struct llt_l
 	if (ev->type == LLT_LOGDEC_EV_CRASH) {
 		const uint8_t *p = ev->frames;
 		struct llt_logdec_frame f;
-		for (uint32_t i = 0; llt_logdec_frame(&p, ev->frames_end, &f) == 1; i++)
+		for (uint32_t i = 0; llt_logdec_frame(&p, ev->frames_end, &f) == 1; i++) {
+			struct llt_logsym_res sr;
+			if (f.namelen == 0 && d->minor >= 1 && llt_logsym_lookup(lc->sym, d, f.ip, i > 0, &sr)) {
+				/* 1.1: symbolised here, from the module map. */
+				if (sr.name)
+					sb_printf(&b, "\n    #%-2" PRIu32 " 0x%016" PRIx64 " %.*s+0x%" PRIx64 " (%s+0x%" PRIx64 ")",
+						  i, f.ip, (int)sr.namelen, sr.name, sr.name_off, sr.module, sr.module_off);
+				else
+					sb_printf(&b, "\n    #%-2" PRIu32 " 0x%016" PRIx64 " ?? (%s+0x%" PRIx64 ")", i, f.ip,
+						  sr.module, sr.module_off);
+				continue;
+			}
 			sb_printf(&b, "\n    #%-2" PRIu32 " 0x%016" PRIx64 " %.*s+0x%" PRIx64, i, f.ip,
 				  (int)f.namelen, f.namelen ? f.name : "??", f.off);
+		}
 	}
 	emit(lc, &b);
 }
@@ -310,12 +332,14 @@ void logcat_init(struct logcat *lc, const struct logcat_opts *o, FILE *out)
 	lc->out = out;
 	lc->msg = malloc(MSG_CAP + 64);
 	lc->line = malloc(MSG_CAP + 4096);
+	lc->sym = llt_logsym_new();
 }
 
 void logcat_fini(struct logcat *lc)
 {
 	free(lc->msg);
 	free(lc->line);
+	llt_logsym_free(lc->sym);
 }
 
 static void report(struct logcat_stream *s, uint64_t off, const char *what)
@@ -666,9 +690,15 @@ static void print_header(const char *path)
 	close(fd);
 	struct llt_logdec d;
 	llt_logdec_init(&d);
-	if (n > 0 && llt_logdec_header(&d, h, (size_t)n) > 0)
-		printf("# %s: llt log v%u, host %s, program %s, pid %" PRIu32 ", %.0f ticks/s, rotation %" PRIu32 "\n",
-		       path, d.version, d.host, d.prog, d.pid, d.hz, d.rotation);
+	if (n > 0 && llt_logdec_header(&d, h, (size_t)n) > 0) {
+		char ver[16];
+		if (d.minor)
+			snprintf(ver, sizeof ver, "%u.%u", (unsigned)d.major, (unsigned)d.minor);
+		else
+			snprintf(ver, sizeof ver, "%u", (unsigned)d.major);   /* 1.0 files: as before */
+		printf("# %s: llt log v%s, host %s, program %s, pid %" PRIu32 ", %.0f ticks/s, rotation %" PRIu32 "\n",
+		       path, ver, d.host, d.prog, d.pid, d.hz, d.rotation);
+	}
 	llt_logdec_free(&d);
 }
 
