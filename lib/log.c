@@ -967,7 +967,7 @@ static size_t text_line(struct llt_logdec *d, const struct llt_logdec_ev *ev, ch
 			     ev->desc->line);
 		if (k > 0)
 			n += (size_t)k < cap - n ? (size_t)k : cap - n - 1;
-		n += llt_logdec_format(buf + n, cap - n, ev->desc->fmt, ev->args, ev->nargs);
+		n += llt_logdec_format_desc(buf + n, cap - n, ev->desc, ev->args, ev->nargs);
 		if (ev->suppressed && n < cap)
 			n += (size_t)snprintf(buf + n, cap - n, " (%" PRIu64 " suppressed)", ev->suppressed);
 		break;

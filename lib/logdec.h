@@ -11,12 +11,20 @@
 
 #define LLT_LOGDEC_ARGS 16
 
+struct llt_logdec_op;
+
 struct llt_logdec_desc {
 	bool valid;
 	uint8_t level, flags, nargs;
 	uint32_t line;
 	uint8_t types[LLT_LOGDEC_ARGS];
 	char *file, *func, *fmt;
+	const char *base;              /* file after its last '/' */
+	/* The format parsed once (llt_logdec_format_desc), or NULL when it
+	 * uses anything but the common conversions. */
+	struct llt_logdec_op *plan;
+	unsigned nops;
+	size_t lit_total;              /* bytes of literal text in the plan */
 };
 
 struct llt_logdec_arg {
@@ -116,6 +124,17 @@ int llt_logdec_frame(const uint8_t **p, const uint8_t *end, struct llt_logdec_fr
  * returns the length. */
 size_t llt_logdec_format(char *out, size_t cap, const char *fmt,
 			 const struct llt_logdec_arg *args, unsigned nargs);
+/* The same output as llt_logdec_format(desc->fmt, ...), faster: the
+ * format was parsed when the descriptor was read, and integers, strings
+ * and %f / %.Nf are converted without snprintf (exactly, with glibc's
+ * round-half-even on the exact binary value; see fmt_fixed). */
+size_t llt_logdec_format_desc(char *out, size_t cap, const struct llt_logdec_desc *desc,
+			      const struct llt_logdec_arg *args, unsigned nargs);
+/* Testing: the fixed-point conversion alone, as snprintf "%.*f" would
+ * print v; returns the length, or 0 when v is outside the fast range
+ * (then the formatter calls snprintf). */
+size_t llt_logdec_fixed(char *out, double v, unsigned prec);
+
 /* Wall-clock nanoseconds of a timestamp, from the header's anchor. */
 int64_t llt_logdec_realtime(const struct llt_logdec *d, uint64_t tsc);
 int64_t llt_logdec_ns(const struct llt_logdec *d, int64_t ticks);

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -106,6 +107,11 @@ static void decode_into(const char *path, struct decoded *out)
 			}
 			struct rec *r2 = &out->recs[out->n++];
 			llt_logdec_format(r2->msg, sizeof r2->msg, ev->desc->fmt, ev->args, ev->nargs);
+			/* The parsed-format fast path prints the same bytes. */
+			char fast[sizeof r2->msg];
+			size_t fl = llt_logdec_format_desc(fast, sizeof fast, ev->desc, ev->args, ev->nargs);
+			ck_assert_msg(fl == strlen(r2->msg) && strcmp(fast, r2->msg) == 0,
+				      "fast format '%s'\n got  '%s'\n want '%s'", ev->desc->fmt, fast, r2->msg);
 			r2->tid = ev->tid;
 			r2->seq = ev->seq;
 			r2->level = ev->level;
@@ -279,6 +285,123 @@ START_TEST(test_long_strings)
 	}
 	snprintf(want, sizeof want, "%s|%s|%d", big, big, 5);
 	ck_assert_str_eq(d.recs[2].msg, want);
+	decoded_free(&d);
+	rm_tmpdir();
+}
+END_TEST
+
+
+/* ------------------------------------------------ the fast conversions */
+
+static uint64_t rnd_state = 88172645463325252ull;
+static uint64_t rnd(void)
+{
+	/* xorshift64 (Marsaglia 2003). */
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+static double rnd_double(void)
+{
+	uint64_t k = rnd() % 8, b;
+	double v;
+	switch (k) {
+	case 0:   /* any bit pattern */
+		b = rnd();
+		memcpy(&v, &b, 8);
+		return v;
+	case 1:   /* ties and near-ties of the decimal rounding: k / 2^j */
+		return (double)(int64_t)(rnd() % 2000001 - 1000000) / (double)(1ull << (rnd() % 24));
+	case 2:   /* prices */
+		return (double)(rnd() % 100000000) / 100.0;
+	case 3:   /* small */
+		return ((double)(rnd() >> 11) / 9007199254740992.0) * 1e-5 * ((rnd() & 1) ? 1 : -1);
+	case 4:   /* near 2^63 and powers of ten */
+		return ldexp(1.0 + (double)(rnd() % 1000) / 1000, (int)(rnd() % 66) - 2) * ((rnd() & 1) ? 1 : -1);
+	case 5:
+		return (double)(rnd() % 20) - 10 + 0.5;   /* x.5 */
+	case 6:
+		return ((rnd() & 1) ? -0.0 : 0.0);
+	default: {
+		int e = (int)(rnd() % 40) - 20;
+		return (double)(int64_t)(rnd() % 2000000001 - 1000000000) * pow(10.0, e);
+	}
+	}
+}
+
+/* The exact %f conversion against snprintf, for many random values and
+ * every precision it takes. */
+START_TEST(test_fixed_vs_snprintf)
+{
+	char a[512], b[512];
+	long compared = 0, n = (long)(400000 * llt_test_scale());
+	for (long i = 0; i < n; i++) {
+		double v = rnd_double();
+		unsigned prec = (unsigned)(i % 19);   /* 18: out of range, must decline */
+		size_t k = llt_logdec_fixed(a, v, prec);
+		if (k == 0) {
+			ck_assert_msg(prec > 17 || !isfinite(v) || fabs(v) >= 9223372036854775808.0,
+				      "declined %.17g at %u", v, prec);
+			continue;
+		}
+		a[k] = '\0';
+		snprintf(b, sizeof b, "%.*f", (int)prec, v);
+		ck_assert_msg(strcmp(a, b) == 0, "%%.%uf of %a: got %s, snprintf %s", prec, v, a, b);
+		compared++;
+	}
+	ck_assert_int_gt(compared, n / 2);
+}
+END_TEST
+
+/* Random values through the logger and back, formats the fast path
+ * takes (and some it leaves to snprintf), against snprintf. */
+START_TEST(test_fast_roundtrip)
+{
+	char path[PATH_MAX];
+	enum { N = 3000 };
+	static char want[N][1600];
+	make_tmpdir();
+	struct llt_log *lg = open_log("fast.log", LLT_LOG_BLOCK, 0, path);
+	for (int i = 0; i < N; i++) {
+		int32_t i32 = (int32_t)rnd();
+		int64_t i64 = (int64_t)rnd() >> (rnd() % 64);
+		uint32_t u32 = (uint32_t)rnd();
+		unsigned long u64 = (unsigned long)(rnd() >> (rnd() % 64));
+		double d = rnd_double();
+		const char *sym = (i & 1) ? "AAPL" : "";
+		switch (i % 5) {
+		case 0:
+			snprintf(want[i], sizeof want[i], "id=%d px=%f sym=%s", i32, d, sym);
+			LLT_LOG(lg, LLT_INFO, "id=%d px=%f sym=%s", i32, d, sym);
+			break;
+		case 1:
+			snprintf(want[i], sizeof want[i], "%ld|%lu|%u|%i%%", (long)i64, u64, u32, i32);
+			LLT_LOG(lg, LLT_INFO, "%ld|%lu|%u|%i%%", (long)i64, u64, u32, i32);
+			break;
+		case 2:
+			snprintf(want[i], sizeof want[i], "%.2f %.0f %.9f %.17f", d, d, d, d);
+			LLT_LOG(lg, LLT_INFO, "%.2f %.0f %.9f %.17f", d, d, d, d);
+			break;
+		case 3:
+			snprintf(want[i], sizeof want[i], "%lld %zu %s%%%s", (long long)i64, (size_t)u64, sym, sym);
+			LLT_LOG(lg, LLT_INFO, "%lld %zu %s%%%s", (long long)i64, (size_t)u64, sym, sym);
+			break;
+		default:
+			snprintf(want[i], sizeof want[i], "%5d %-3u %+f %e", i32, u32, d, d);
+			LLT_LOG(lg, LLT_INFO, "%5d %-3u %+f %e", i32, u32, d, d);
+			break;
+		}
+	}
+	ck_assert_int_eq(llt_log_close(lg), 0);
+	struct decoded d = { 0 };
+	decode_into(path, &d);   /* also checks the fast path against the general one */
+	ck_assert_int_eq(d.status, 0);
+	ck_assert_int_eq((int)d.n, N);
+	for (int i = 0; i < N; i++)
+		ck_assert_msg(strcmp(d.recs[i].msg, want[i]) == 0, "record %d:\n got  '%s'\n want '%s'", i,
+			      d.recs[i].msg, want[i]);
 	decoded_free(&d);
 	rm_tmpdir();
 }
@@ -724,6 +847,8 @@ static Suite *log_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_long_strings);
+	tcase_add_test(tc, test_fixed_vs_snprintf);
+	tcase_add_test(tc, test_fast_roundtrip);
 	tcase_add_test(tc, test_rate_and_level);
 	tcase_add_test(tc, test_text_sink);
 	tcase_add_test(tc, test_write_errors);
