@@ -1148,7 +1148,6 @@ static inline bool tsc_before(uint64_t a, uint64_t b)
 }
 
 #define ROUND_MAX 65536u     /* records per round, so the loop checks flush, stop, drops */
-#define WAKE_EVERY 1024u     /* blocked producers are told of space this often */
 
 /* One round of the k-way merge of the producers' rings, in timestamp
  * order: records older than the horizon (now - merge window), all of
@@ -1161,12 +1160,17 @@ static size_t merge_round(struct llt_log *lg, bool force, bool in_signal)
 	/* Acquire: pairs with the release CAS that pushed each producer. */
 	struct prod *first = __atomic_load_n(&lg->prods, __ATOMIC_ACQUIRE);
 	size_t done = 0, woke = 0;
+	/* Blocked producers are told of space after a quarter of a ring:
+	 * often enough to overlap their work with the backend's, rarely
+	 * enough that each sleep and wake-up (system calls on both sides)
+	 * is paid per thousands of records. */
+	const size_t wake_every = lg->ring_elems / 4 > 256 ? lg->ring_elems / 4 : 256;
 	if (first == NULL)
 		return 0;
 	if (first->next == NULL) {
 		while (done < ROUND_MAX && prod_head(first)) {
 			prod_pop(lg, first, in_signal);
-			if (++done - woke >= WAKE_EVERY && !in_signal) {
+			if (++done - woke >= wake_every && !in_signal) {
 				llt_park_notify_all(&lg->space);
 				woke = done;
 			}
@@ -1206,7 +1210,7 @@ static size_t merge_round(struct llt_log *lg, bool force, bool in_signal)
 			 * head, or the horizon); at least its head. */
 			do {
 				prod_pop(lg, best, in_signal);
-				if (++done - woke >= WAKE_EVERY && !in_signal) {
+				if (++done - woke >= wake_every && !in_signal) {
 					llt_park_notify_all(&lg->space);
 					woke = done;
 				}
