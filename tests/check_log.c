@@ -536,6 +536,92 @@ START_TEST(test_threads_drop)
 }
 END_TEST
 
+
+/* llt_log_flush() while another thread logs without pause: it returns
+ * (the other thread's later records do not hold it back), and every
+ * record the flushing thread committed before the call is in the file
+ * when it does. */
+static volatile int spam_stop;
+static void *spam_main(void *arg)
+{
+	struct llt_log *lg = arg;
+	for (uint64_t i = 0; !__atomic_load_n(&spam_stop, __ATOMIC_RELAXED); i++) {
+		LLT_LOG(lg, LLT_INFO, "spam %" PRIu64, i);
+		/* Bursts, so that the file (decoded after each flush) stays
+		 * small; within a burst the ring is busy. */
+		if ((i & 255) == 255) {
+			struct timespec ts = { 0, 1000000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+	return NULL;
+}
+
+START_TEST(test_flush_while_logging)
+{
+	char path[PATH_MAX];
+	pthread_t th;
+	make_tmpdir();
+	/* A ring of 16 MiB: a burst of 400000 records outruns the backend
+	 * (about 12 ns per call against 20 per record), so that usually more
+	 * is queued at the flush than one backend round (65536 records)
+	 * writes: a flush that answered after one round would be caught. */
+	struct llt_log *lg = open_log("flush.log", LLT_LOG_BLOCK, 16u << 20, path);
+	spam_stop = 0;
+	ck_assert_int_eq(pthread_create(&th, NULL, spam_main, lg), 0);
+	int rounds = (int)(20 * llt_test_scale()) + 2, per = 500, mine = 0;
+	uint64_t worst = 0;
+	for (int r = 0; r < rounds; r++) {
+		int k = r % 4 == 0 ? (int)(400000 * llt_test_scale()) + per : per;
+		for (int i = 0; i < k; i++)
+			LLT_LOG(lg, LLT_WARN, "mine %d", mine++);
+		uint64_t t0 = llt_test_mono_ns();
+		ck_assert_int_eq(llt_log_flush(lg), 0);
+		if (llt_test_mono_ns() - t0 > worst)
+			worst = llt_test_mono_ns() - t0;
+		if (getenv("CHECK_LOG_DEBUG"))
+			fprintf(stderr, "round %d: flush %.3f ms\n", r, (double)(llt_test_mono_ns() - t0) / 1e6);
+		/* The file now holds every "mine" record so far (the backend may
+		 * be writing more: a cut tail is fine).  Only those are
+		 * formatted, so that each round stays cheap. */
+		size_t len = 0;
+		uint8_t *b = read_all(path, &len);
+		ck_assert_ptr_nonnull(b);
+		struct llt_logdec dec;
+		struct llt_logdec_ev *ev = malloc(sizeof(*ev));
+		llt_logdec_init(&dec);
+		long h = llt_logdec_header(&dec, b, len);
+		ck_assert_int_gt(h, 0);
+		int seen = 0;
+		for (size_t pos = (size_t)h, used; pos < len; pos += used) {
+			int rc = llt_logdec_next(&dec, b + pos, len - pos, ev, &used);
+			if (rc <= 0) {
+				ck_assert_int_eq(rc, 0);
+				break;
+			}
+			/* Plain checks here: a ck_assert costs a system call. */
+			if (ev->type == LLT_LOGDEC_EV_RECORD && ev->level == LLT_LOG_WARN) {
+				char m[64];
+				int v = -1;
+				llt_logdec_format(m, sizeof m, ev->desc->fmt, ev->args, ev->nargs);
+				if (sscanf(m, "mine %d", &v) != 1 || v != seen)
+					break;
+				seen++;
+			}
+		}
+		ck_assert_msg(seen == mine, "round %d: %d of %d records written when flush returned", r, seen, mine);
+		free(ev);
+		llt_logdec_free(&dec);
+		free(b);
+	}
+	__atomic_store_n(&spam_stop, 1, __ATOMIC_RELAXED);
+	pthread_join(th, NULL);
+	printf("flush while logging: %d rounds, slowest flush %.2f ms\n", rounds, (double)worst / 1e6);
+	ck_assert_int_eq(llt_log_close(lg), 0);
+	rm_tmpdir();
+}
+END_TEST
+
 /* Short-lived threads: rings are created on first use and reclaimed. */
 static void *short_main(void *arg)
 {
@@ -860,6 +946,7 @@ static Suite *log_suite(void)
 	tcase_add_test(tt, test_threads_block);
 	tcase_add_test(tt, test_threads_drop);
 	tcase_add_test(tt, test_thread_reclaim);
+	tcase_add_test(tt, test_flush_while_logging);
 	suite_add_tcase(s, tt);
 	TCase *tp = tcase_create("process");
 	tcase_set_timeout(tp, 120);
