@@ -26,6 +26,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <link.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -56,6 +58,8 @@
 #define TEXT_LINE_MAX 8192
 #define CRASH_WAIT_NS 2000000000ull  /* how long the crash handler waits for the backend */
 #define MAX_LOGGERS 16
+#define MODS_MAX 60000u             /* bytes of a module map entry */
+#define MODS_CHECK_NS 100000000ull  /* the backend looks for new modules this often */
 
 /* ------------------------------------------------------------ the objects */
 
@@ -66,10 +70,15 @@ struct prod {
 	int refs;                       /* thread + logger; freed at 0 */
 	int dead;                       /* the thread exited (release/acquire) */
 	int closed;                     /* the logger was closed (release/acquire) */
-	/* Backend only. */
-	unsigned char *stage;           /* complete records, copied out of the ring */
-	size_t stage_head, stage_tail, stage_cap;
-	size_t part_len, part_got;      /* a long record being reassembled at stage_tail */
+	/* Backend only.  The merge reads records in place in the ring
+	 * (peeked, released once encoded); a record longer than one element
+	 * is reassembled in part, whose elements are released as copied. */
+	const unsigned char *head;      /* the complete record at the head, or NULL */
+	uint64_t head_tsc;
+	bool head_in_ring;              /* head is the peeked ring element */
+	unsigned char *part;            /* LLT_LOG_IMPL_REC_MAX bytes */
+	size_t part_len, part_got;      /* a long record being reassembled in part */
+	uint64_t flush_at;              /* ring position a pending flush waits for */
 	uint32_t wseq;                  /* next sequence number the file expects */
 	bool wseq_valid;
 	uint64_t seen_dropped;          /* drops already reported to on_drop */
@@ -100,7 +109,12 @@ struct llt_log {
 	struct llt_park space;          /* blocked producers and flushers wait here */
 	uint64_t flush_req, flush_done;
 	size_t ring_elems;
-	size_t stage_cap;
+	uint64_t flush_seen;            /* the request the flush_at targets belong to */
+	bool flush_pending;
+	pthread_mutex_t prods_lock;     /* reap's unlink and free vs llt_log_stats */
+	const struct llt_log_site *last_site;   /* one-entry cache of desc_id() */
+	long last_id;
+	uint32_t last_epoch;
 	/* Encoder (backend, or the crash handler). */
 	uint8_t *out;
 	size_t out_len;
@@ -122,6 +136,18 @@ struct llt_log {
 	uint64_t logged, bytes, write_errors, rotations, dropped_total;
 	int last_errno;
 	uint64_t pending_errors, pending_lost;   /* reported by a NOTE once writes work */
+	/* The module map (dl_iterate_phdr at open, refreshed by the backend
+	 * when modules come and go): the payload of a MODULES entry, written
+	 * at the start of every file so that crash frames, recorded as raw
+	 * addresses, can be symbolised offline.  Published with a release
+	 * store (the crash handler reads it); replaced maps are kept until
+	 * close (mods_old). */
+	const uint8_t *mods;
+	size_t mods_len;
+	uint32_t mods_epoch;            /* == epoch: written in this file */
+	unsigned long long mods_gen;    /* dlpi_adds + dlpi_subs it was built at */
+	uint64_t mods_checked;          /* mono_ns of the last check */
+	struct mods_old *mods_old;
 	/* Crash handling. */
 	int crash;                      /* set by the handler */
 	int crash_ack;                  /* set by the backend once it stopped consuming */
@@ -164,7 +190,7 @@ static void prod_unref(struct prod *p)
 		return;
 	llt_ring_free(p->pub.ring);
 	free(p->pub.scratch);
-	free(p->stage);
+	free(p->part);
 	free(p);
 }
 
@@ -230,12 +256,11 @@ struct llt_log_impl_prod *llt_log_impl_attach(struct llt_log *lg)
 		if (p == NULL)
 			return NULL;
 		p->pub.scratch = malloc(LLT_LOG_IMPL_REC_MAX);
-		p->stage = malloc(lg->stage_cap);
-		p->stage_cap = lg->stage_cap;
-		if (p->pub.scratch == NULL || p->stage == NULL ||
+		p->part = malloc(LLT_LOG_IMPL_REC_MAX);
+		if (p->pub.scratch == NULL || p->part == NULL ||
 		    llt_ring_create(lg->ring_elems, LLT_LOG_IMPL_ELEM, &p->pub.ring) != 0) {
 			free(p->pub.scratch);
-			free(p->stage);
+			free(p->part);
 			free(p);
 			return NULL;
 		}
@@ -499,6 +524,156 @@ static void sink_rotate(struct llt_log *lg, struct sinkfile *s, bool binary)
 	}
 }
 
+/* ------------------------------------------------------------ module map */
+
+struct mods_old {
+	struct mods_old *next;
+	uint8_t *buf;
+};
+
+struct mods_ctx {
+	uint8_t *buf;               /* MODS_MAX bytes */
+	size_t len;
+	unsigned n;
+	bool full;
+	char exe[PATH_MAX];
+};
+
+/* One module: varint load bias (dlpi_addr: what a link-time address is
+ * moved by), varint start and length of the address range its PT_LOAD
+ * segments cover, string path, string GNU build id (empty if none). */
+static int mods_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct mods_ctx *m = arg;
+	uint64_t lo = UINT64_MAX, hi = 0;
+	const uint8_t *bid = NULL;
+	size_t bidlen = 0;
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type == PT_LOAD) {
+			uint64_t a = (uint64_t)info->dlpi_addr + ph->p_vaddr, b = a + ph->p_memsz;
+			if (a < lo)
+				lo = a;
+			if (b > hi)
+				hi = b;
+		} else if (ph->p_type == PT_NOTE && bid == NULL) {
+			const uint8_t *q = (const uint8_t *)(uintptr_t)(info->dlpi_addr + ph->p_vaddr);
+			const uint8_t *e = q + ph->p_memsz;
+			while ((size_t)(e - q) >= sizeof(ElfW(Nhdr))) {
+				ElfW(Nhdr) nh;
+				memcpy(&nh, q, sizeof nh);
+				size_t nsz = ((size_t)nh.n_namesz + 3) & ~(size_t)3;
+				size_t dsz = ((size_t)nh.n_descsz + 3) & ~(size_t)3;
+				const uint8_t *name = q + sizeof nh;
+				if (nsz > (size_t)(e - name) || dsz > (size_t)(e - name) - nsz)
+					break;
+				if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 && memcmp(name, "GNU", 4) == 0) {
+					bid = name + nsz;
+					bidlen = nh.n_descsz;
+					break;
+				}
+				q = name + nsz + dsz;
+			}
+		}
+	}
+	if (lo >= hi)
+		return 0;
+	const char *path = info->dlpi_name;
+	if (path == NULL || path[0] == '\0') {
+		if (m->n != 0)
+			return 0;   /* only the main program has no name */
+		path = m->exe;
+	}
+	if (bidlen > LLT_LOGF_BUILDID_MAX)
+		bidlen = 0;
+	size_t pl = strnlen(path, PATH_MAX);
+	if (m->full || m->len + 40 + pl + bidlen > MODS_MAX || m->n >= LLT_LOGF_MODULES_MAX) {
+		m->full = true;
+		return 0;
+	}
+	uint8_t *q = m->buf + m->len;
+	q = llt_logf_put_varint(q, (uint64_t)info->dlpi_addr);
+	q = llt_logf_put_varint(q, lo);
+	q = llt_logf_put_varint(q, hi - lo);
+	q = llt_logf_put_varint(q, pl);
+	memcpy(q, path, pl);
+	q += pl;
+	q = llt_logf_put_varint(q, bidlen);
+	if (bidlen)
+		memcpy(q, bid, bidlen);
+	q += bidlen;
+	m->len = (size_t)(q - m->buf);
+	m->n++;
+	return 0;
+}
+
+static int mods_gen_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	/* dlpi_adds and dlpi_subs exist when size covers them (glibc). */
+	if (size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof info->dlpi_subs)
+		*(unsigned long long *)arg = info->dlpi_adds + info->dlpi_subs;
+	return 1;
+}
+
+static unsigned long long mods_gen_now(void)
+{
+	unsigned long long g = 0;
+	dl_iterate_phdr(mods_gen_cb, &g);
+	return g;
+}
+
+/* Builds the module map (never in the signal handler: dl_iterate_phdr
+ * takes the loader's lock) and publishes it.  The payload is a varint
+ * module count followed by the modules (mods_cb). */
+static void mods_refresh(struct llt_log *lg)
+{
+	struct mods_ctx *m = malloc(sizeof *m);
+	if (m == NULL)
+		return;
+	memset(m, 0, offsetof(struct mods_ctx, exe));
+	m->buf = malloc(MODS_MAX);
+	struct mods_old *old = malloc(sizeof *old);
+	uint8_t *out = malloc(MODS_MAX + 8);
+	if (m->buf == NULL || old == NULL || out == NULL) {
+		free(m->buf);
+		free(m);
+		free(old);
+		free(out);
+		return;
+	}
+	ssize_t k = readlink("/proc/self/exe", m->exe, sizeof m->exe - 1);
+	m->exe[k > 0 ? k : 0] = '\0';
+	unsigned long long gen = mods_gen_now();
+	dl_iterate_phdr(mods_cb, m);
+	uint8_t *q = llt_logf_put_varint(out, m->n);
+	memcpy(q, m->buf, m->len);
+	q += m->len;
+	/* Keep the previous map until close: the crash handler may be
+	 * reading it. */
+	old->buf = (uint8_t *)(uintptr_t)lg->mods;
+	old->next = lg->mods_old;
+	lg->mods_old = old;
+	__atomic_store_n(&lg->mods_len, (size_t)(q - out), __ATOMIC_RELAXED);
+	/* Release: pairs with emit_sync's acquire load (the handler's too). */
+	__atomic_store_n(&lg->mods, out, __ATOMIC_RELEASE);
+	lg->mods_gen = gen;
+	lg->mods_epoch = 0;   /* write it again at the next sync marker */
+	free(m->buf);
+	free(m);
+}
+
+/* The backend, now and then: a new map if modules were loaded or
+ * unloaded since the last one. */
+static void mods_check(struct llt_log *lg, uint64_t now)
+{
+	if (now - lg->mods_checked < MODS_CHECK_NS)
+		return;
+	lg->mods_checked = now;
+	if (mods_gen_now() != lg->mods_gen)
+		mods_refresh(lg);
+}
+
 /* ---------------------------------------------------------------- encoder */
 
 static uint8_t *out_end(struct llt_log *lg)
@@ -515,6 +690,20 @@ static void emit_sync(struct llt_log *lg)
 	lg->have_tid = false;
 	lg->need_sync = false;
 	lg->since_sync = 0;
+	/* Acquire: pairs with mods_refresh's release store. */
+	const uint8_t *m = __atomic_load_n(&lg->mods, __ATOMIC_ACQUIRE);
+	if (m != NULL && lg->mods_epoch != lg->epoch) {
+		size_t n = __atomic_load_n(&lg->mods_len, __ATOMIC_RELAXED);
+		p = out_end(lg);
+		*p++ = LLT_LOGF_MODULES;
+		p = llt_logf_put_varint(p, n);
+		memcpy(p, m, n);
+		p += n;
+		size_t used = (size_t)(p - out_end(lg));
+		lg->out_len += used;
+		lg->since_sync += used;
+		lg->mods_epoch = lg->epoch;
+	}
 }
 
 /* Tag, payload length, payload (in lg->tmp, n bytes). */
@@ -611,38 +800,40 @@ static void emit_note(struct llt_log *lg, int level, const char *text)
 }
 
 /* Room the encoder needs for one more record and its descriptor. */
-#define OUT_NEED (3 * LLT_LOG_IMPL_REC_MAX + 70000 + 64)
+#define OUT_NEED (3 * LLT_LOG_IMPL_REC_MAX + 70000 + MODS_MAX + 96)
 
-/* Encodes one record (ring layout) of producer p. */
+/* Encodes one record (ring layout) of producer p straight into the
+ * output buffer (the caller made room: OUT_NEED). */
 static void encode(struct llt_log *lg, struct prod *p, const unsigned char *rec, bool in_signal)
 {
 	struct llt_log_impl_hdr h;
 	memcpy(&h, rec, sizeof h);
 	const struct llt_log_site *site = h.site;
 	const unsigned char *a = rec + sizeof h, *end = rec + h.len;
+	long id;
 
 	if (lg->need_sync || lg->since_sync >= SYNC_EVERY)
 		emit_sync(lg);
-	long id = desc_id(lg, site, !in_signal);
-	if (id < 0)
-		return;
-	uint32_t tid = p->pub.tid;
-	if (p->wseq_valid && h.seq != p->wseq) {
-		uint8_t *q = lg->tmp;
-		q = llt_logf_put_varint(q, tid);
-		q = llt_logf_put_varint(q, (uint32_t)(h.seq - p->wseq));
-		emit_entry(lg, LLT_LOGF_DROP, (size_t)(q - lg->tmp));
-		p->file_drops += (uint32_t)(h.seq - p->wseq);
-		lg->have_tid = false;
-	} else if (!p->wseq_valid && h.seq != 0) {
-		uint8_t *q = lg->tmp;
-		q = llt_logf_put_varint(q, tid);
-		q = llt_logf_put_varint(q, h.seq);
-		emit_entry(lg, LLT_LOGF_DROP, (size_t)(q - lg->tmp));
-		p->file_drops += h.seq;
-		lg->have_tid = false;
+	if (site == lg->last_site && lg->last_epoch == lg->epoch) {
+		id = lg->last_id;
+	} else {
+		id = desc_id(lg, site, !in_signal);
+		if (id < 0)
+			return;
+		lg->last_site = site;
+		lg->last_id = id;
+		lg->last_epoch = lg->epoch;
 	}
-	if (!lg->have_tid || lg->cur_tid != tid || p->wseq != h.seq || !p->wseq_valid) {
+	uint32_t tid = p->pub.tid;
+	if (LLT_UNLIKELY(!p->wseq_valid || h.seq != p->wseq || !lg->have_tid || lg->cur_tid != tid)) {
+		if (p->wseq_valid ? h.seq != p->wseq : h.seq != 0) {
+			uint32_t gap = p->wseq_valid ? (uint32_t)(h.seq - p->wseq) : h.seq;
+			uint8_t *q = lg->tmp;
+			q = llt_logf_put_varint(q, tid);
+			q = llt_logf_put_varint(q, gap);
+			emit_entry(lg, LLT_LOGF_DROP, (size_t)(q - lg->tmp));
+			p->file_drops += gap;
+		}
 		uint8_t *q = lg->tmp;
 		q = llt_logf_put_varint(q, tid);
 		q = llt_logf_put_varint(q, h.seq);
@@ -653,7 +844,12 @@ static void encode(struct llt_log *lg, struct prod *p, const unsigned char *rec,
 	p->wseq = h.seq + 1;
 	p->wseq_valid = true;
 
-	uint8_t *q = lg->tmp;
+	/* Tag, a one-byte length (moved up in the rare case the payload
+	 * reaches 128 bytes), then the payload. */
+	uint8_t *start = out_end(lg), *o = start;
+	*o++ = id < 0xf0 ? (uint8_t)(LLT_LOGF_REC0 + id) : (uint8_t)LLT_LOGF_RECX;
+	uint8_t *lenp = o++;
+	uint8_t *q = o;
 	if (id >= 0xf0)
 		q = llt_logf_put_varint(q, (uint64_t)id);
 	q = llt_logf_put_varint(q, llt_logf_zigzag((int64_t)(h.tsc - lg->last_tsc)));
@@ -695,14 +891,21 @@ static void encode(struct llt_log *lg, struct prod *p, const unsigned char *rec,
 			q = llt_logf_put_varint(q, v);
 			break;
 		}
-		case LLT_LOG_T_F64: {
-			uint64_t v;
-			memcpy(&v, a, 8);
+		case LLT_LOG_T_F64:
+			/* The ring holds it in host order: little-endian here, as
+			 * the file (llt_logf_put_u64 on other hosts). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			memcpy(q, a, 8);
+#else
+			{
+				uint64_t v;
+				memcpy(&v, a, 8);
+				llt_logf_put_u64(q, v);
+			}
+#endif
 			a += 8;
-			llt_logf_put_u64(q, v);
 			q += 8;
 			break;
-		}
 		case LLT_LOG_T_F80:
 			memcpy(q, a, 16);
 			a += 16;
@@ -725,8 +928,18 @@ static void encode(struct llt_log *lg, struct prod *p, const unsigned char *rec,
 			break;
 		}
 	}
-	emit_entry(lg, id < 0xf0 ? (uint8_t)(LLT_LOGF_REC0 + id) : (uint8_t)LLT_LOGF_RECX,
-		   (size_t)(q - lg->tmp));
+	size_t n = (size_t)(q - o);
+	if (LLT_LIKELY(n < 0x80)) {
+		*lenp = (uint8_t)n;
+	} else {
+		size_t k = llt_logf_varint_len(n);
+		memmove(o + k - 1, o, n);
+		llt_logf_put_varint(lenp, n);
+		q += k - 1;
+	}
+	size_t used = (size_t)(q - start);
+	lg->out_len += used;
+	lg->since_sync += used;
 	/* Relaxed: a statistic, read by llt_log_stats. */
 	__atomic_store_n(&lg->logged, lg->logged + 1, __ATOMIC_RELAXED);
 }
@@ -754,7 +967,7 @@ static size_t text_line(struct llt_logdec *d, const struct llt_logdec_ev *ev, ch
 			     ev->desc->line);
 		if (k > 0)
 			n += (size_t)k < cap - n ? (size_t)k : cap - n - 1;
-		n += llt_logdec_format(buf + n, cap - n, ev->desc->fmt, ev->args, ev->nargs);
+		n += llt_logdec_format_desc(buf + n, cap - n, ev->desc, ev->args, ev->nargs);
 		if (ev->suppressed && n < cap)
 			n += (size_t)snprintf(buf + n, cap - n, " (%" PRIu64 " suppressed)", ev->suppressed);
 		break;
@@ -854,123 +1067,160 @@ static void write_out(struct llt_log *lg, bool in_signal)
 
 /* ---------------------------------------------------------------- backend */
 
-/* Copies complete records out of p's ring into its staging buffer. */
-static size_t gather(struct prod *p)
+/* Makes p->head the complete record at the head of p's ring, if there
+ * is one.  A record of one element is read in place (peeked; released by
+ * prod_pop once encoded); a longer one is copied into p->part, element by
+ * element, releasing each as it goes, and may take several calls. */
+static bool prod_head(struct prod *p)
 {
 	struct llt_ring *r = p->pub.ring;
-	size_t moved = 0;
-	if (p->stage_head == p->stage_tail && p->part_len == 0)
-		p->stage_head = p->stage_tail = 0;
-	for (;;) {
-		const void *e;
-		if (p->part_len == 0) {
-			if (p->stage_tail + LLT_LOG_IMPL_REC_MAX > p->stage_cap) {
-				if (p->stage_head == 0)
-					break;
-				memmove(p->stage, p->stage + p->stage_head, p->stage_tail - p->stage_head);
-				p->stage_tail -= p->stage_head;
-				p->stage_head = 0;
-				if (p->stage_tail + LLT_LOG_IMPL_REC_MAX > p->stage_cap)
-					break;
-			}
-			if (llt_ring_peek(r, 1, &e) != 1)
-				break;
-			struct llt_log_impl_hdr h;
-			memcpy(&h, e, sizeof h);
-			size_t len = h.len;
-			if (len < sizeof h || len > LLT_LOG_IMPL_REC_MAX)
+	const void *e;
+	if (p->head != NULL)
+		return true;
+	if (p->part_len == 0) {
+		struct llt_log_impl_hdr h;
+		if (llt_ring_peek(r, 1, &e) != 1)
+			return false;
+		memcpy(&h, e, sizeof h);
+		size_t len = h.len;
+		if (LLT_LIKELY(len <= LLT_LOG_IMPL_ELEM)) {
+			/* The lines a few records on (one element per line): the
+			 * producer wrote them on another core.  A prefetch past the
+			 * ring's end is harmless. */
+			__builtin_prefetch((const char *)e + 4 * LLT_CACHELINE_SIZE);
+			if (LLT_UNLIKELY(len < sizeof h))
 				len = sizeof h;   /* cannot happen; keep going */
-			size_t m = len < LLT_LOG_IMPL_ELEM ? len : LLT_LOG_IMPL_ELEM;
-			memcpy(p->stage + p->stage_tail, e, m);
-			llt_ring_release(r, 1);
-			if (m == len) {
-				p->stage_tail += len;
-				moved++;
-				continue;
-			}
-			p->part_len = len;
-			p->part_got = m;
+			p->head = e;
+			p->head_tsc = h.tsc;
+			p->head_in_ring = true;
+			return true;
 		}
-		while (p->part_got < p->part_len) {
-			if (llt_ring_peek(r, 1, &e) != 1)
-				return moved;
-			size_t m = p->part_len - p->part_got;
-			if (m > LLT_LOG_IMPL_ELEM)
-				m = LLT_LOG_IMPL_ELEM;
-			memcpy(p->stage + p->stage_tail + p->part_got, e, m);
-			llt_ring_release(r, 1);
-			p->part_got += m;
-		}
-		p->stage_tail += p->part_len;
-		p->part_len = p->part_got = 0;
-		moved++;
+		if (len > LLT_LOG_IMPL_REC_MAX)
+			len = LLT_LOG_IMPL_REC_MAX;   /* cannot happen */
+		memcpy(p->part, e, LLT_LOG_IMPL_ELEM);
+		llt_ring_release(r, 1);
+		p->part_len = len;
+		p->part_got = LLT_LOG_IMPL_ELEM;
 	}
-	return moved;
+	while (p->part_got < p->part_len) {
+		if (llt_ring_peek(r, 1, &e) != 1)
+			return false;
+		size_t m = p->part_len - p->part_got;
+		if (m > LLT_LOG_IMPL_ELEM)
+			m = LLT_LOG_IMPL_ELEM;
+		memcpy(p->part + p->part_got, e, m);
+		llt_ring_release(r, 1);
+		p->part_got += m;
+	}
+	/* The header's len field still says the whole length. */
+	memcpy(&p->head_tsc, p->part, 8);
+	p->head = p->part;
+	p->head_in_ring = false;
+	p->part_len = p->part_got = 0;
+	return true;
 }
 
-static uint64_t stage_tsc(const struct prod *p)
+/* Encodes p's head record and lets its slot go. */
+static void prod_pop(struct llt_log *lg, struct prod *p, bool in_signal)
 {
-	uint64_t t;
-	memcpy(&t, p->stage + p->stage_head, 8);
-	return t;
+	if (LLT_UNLIKELY(lg->out_len + OUT_NEED > OUT_CAP))
+		write_out(lg, in_signal);
+	encode(lg, p, p->head, in_signal);
+	if (p->head_in_ring)
+		llt_ring_release(p->pub.ring, 1);
+	p->head = NULL;
 }
 
-/* One round: gather every ring, then write the records older than the
- * merge horizon in timestamp order (all of them when force).  Returns
- * the records gathered. */
-static size_t round_once(struct llt_log *lg, bool force, bool in_signal)
+/* The timestamp a producer holds the merge back to: its head record's,
+ * or the one of the long record it is part-way through. */
+static bool prod_pending_tsc(const struct prod *p, uint64_t *t)
 {
-	size_t moved = 0;
-	unsigned live = 0;
-	uint64_t start = llt_clock_now();
-	uint64_t horizon = start - llt_clock_from_ns(lg->cfg.merge_window_ns);
+	if (p->part_len != 0) {
+		memcpy(t, p->part, 8);
+		return true;
+	}
+	return false;
+}
+
+static inline bool tsc_before(uint64_t a, uint64_t b)
+{
+	return (int64_t)(a - b) < 0;
+}
+
+#define ROUND_MAX 65536u     /* records per round, so the loop checks flush, stop, drops */
+
+/* One round of the k-way merge of the producers' rings, in timestamp
+ * order: records older than the horizon (now - merge window), all of
+ * them when force or when one producer only is linked (its ring is in
+ * order).  Each step takes the producer with the oldest head and a run
+ * of its records up to the second-oldest head, so the heads are scanned
+ * once per run, not per record.  Returns the records written. */
+static size_t merge_round(struct llt_log *lg, bool force, bool in_signal)
+{
 	/* Acquire: pairs with the release CAS that pushed each producer. */
-	struct prod *head = __atomic_load_n(&lg->prods, __ATOMIC_ACQUIRE);
-
-	for (struct prod *p = head; p; p = p->next) {
-		moved += gather(p);
-		live++;
-		if (p->part_len) {
-			uint64_t t;
-			memcpy(&t, p->stage + p->stage_tail, 8);
-			if (t < horizon)
-				horizon = t;
-		} else if (p->stage_tail + LLT_LOG_IMPL_REC_MAX > p->stage_cap && p->stage_head < p->stage_tail) {
-			/* Staging full: its ring may hold older records than
-			 * another thread's newest. */
-			uint64_t t = stage_tsc(p);
-			if (t < horizon)
-				horizon = t;
-		}
-	}
-	if (moved && !in_signal)
-		llt_park_notify_all(&lg->space);
-	bool all = force || live <= 1;
-	for (;;) {
-		struct prod *best = NULL;
-		uint64_t bt = 0;
-		for (struct prod *p = head; p; p = p->next) {
-			if (p->stage_head == p->stage_tail)
-				continue;
-			uint64_t t = stage_tsc(p);
-			if (best == NULL || (int64_t)(t - bt) < 0) {
-				best = p;
-				bt = t;
+	struct prod *first = __atomic_load_n(&lg->prods, __ATOMIC_ACQUIRE);
+	size_t done = 0, woke = 0;
+	/* Blocked producers are told of space after a quarter of a ring:
+	 * often enough to overlap their work with the backend's, rarely
+	 * enough that each sleep and wake-up (system calls on both sides)
+	 * is paid per thousands of records. */
+	const size_t wake_every = lg->ring_elems / 4 > 256 ? lg->ring_elems / 4 : 256;
+	if (first == NULL)
+		return 0;
+	if (first->next == NULL) {
+		while (done < ROUND_MAX && prod_head(first)) {
+			prod_pop(lg, first, in_signal);
+			if (++done - woke >= wake_every && !in_signal) {
+				llt_park_notify_all(&lg->space);
+				woke = done;
 			}
 		}
-		if (best == NULL || (!all && (int64_t)(bt - horizon) > 0))
-			break;
-		/* Fast path: one producer left with records: take a run. */
-		do {
-			struct llt_log_impl_hdr h;
-			memcpy(&h, best->stage + best->stage_head, sizeof h);
-			if (lg->out_len + OUT_NEED > OUT_CAP)
-				write_out(lg, in_signal);
-			encode(lg, best, best->stage + best->stage_head, in_signal);
-			best->stage_head += h.len;
-		} while (best->stage_head < best->stage_tail && live <= 1);
+	} else {
+		uint64_t horizon = llt_clock_now() - llt_clock_from_ns(lg->cfg.merge_window_ns);
+		while (done < ROUND_MAX) {
+			struct prod *best = NULL;
+			uint64_t bt = 0, limit = 0;
+			bool have_limit = !force;
+			if (have_limit)
+				limit = horizon;
+			for (struct prod *p = first; p; p = p->next) {
+				uint64_t t;
+				if (prod_head(p)) {
+					t = p->head_tsc;
+					if (best == NULL || tsc_before(t, bt)) {
+						if (best != NULL && (!have_limit || tsc_before(bt, limit))) {
+							limit = bt;
+							have_limit = true;
+						}
+						best = p;
+						bt = t;
+						continue;
+					}
+				} else if (!prod_pending_tsc(p, &t)) {
+					continue;
+				}
+				if (!have_limit || tsc_before(t, limit)) {
+					limit = t;
+					have_limit = true;
+				}
+			}
+			if (best == NULL || (!force && tsc_before(horizon, bt)))
+				break;
+			/* The run: best's records up to the limit (the oldest other
+			 * head, or the horizon); at least its head. */
+			do {
+				prod_pop(lg, best, in_signal);
+				if (++done - woke >= wake_every && !in_signal) {
+					llt_park_notify_all(&lg->space);
+					woke = done;
+				}
+			} while (done < ROUND_MAX && prod_head(best) &&
+				 (!have_limit || !tsc_before(limit, best->head_tsc)));
+		}
 	}
-	return moved;
+	if (done != woke && !in_signal)
+		llt_park_notify_all(&lg->space);
+	return done;
 }
 
 /* Drops after a thread's last record show no gap: once the thread has
@@ -994,16 +1244,16 @@ static void trailing_drops(struct llt_log *lg, struct prod *p)
 	p->file_drops = d;
 }
 
-/* Forced rounds until the rings are empty: one round may stop gathering
- * a ring when its staging buffer is full. */
+/* Forced rounds until the rings are empty (or a bound, if producers
+ * keep up with the backend). */
 static size_t drain_all(struct llt_log *lg, bool in_signal)
 {
 	size_t total = 0, moved;
 	int rounds = 0;
 	do {
-		moved = round_once(lg, true, in_signal);
+		moved = merge_round(lg, true, in_signal);
 		total += moved;
-	} while (moved != 0 && ++rounds < 100000);
+	} while (moved != 0 && ++rounds < 1000);
 	return total;
 }
 
@@ -1024,14 +1274,16 @@ static void report_drops(struct llt_log *lg)
 }
 
 /* Unlinks and releases producers whose thread exited and whose records
- * are all written. */
+ * are all written.  Under prods_lock, so that llt_log_stats() never walks
+ * a producer being freed. */
 static void reap(struct llt_log *lg)
 {
 	struct prod **pp = &lg->prods, *p;
+	pthread_mutex_lock(&lg->prods_lock);
 	while ((p = __atomic_load_n(pp, __ATOMIC_ACQUIRE)) != NULL) {
 		/* Acquire: pairs with thread_exit's release store. */
 		if (__atomic_load_n(&p->dead, __ATOMIC_ACQUIRE) && p->part_len == 0 &&
-		    p->stage_head == p->stage_tail && llt_ring_size(p->pub.ring) == 0) {
+		    p->head == NULL && llt_ring_size(p->pub.ring) == 0) {
 			struct prod *n = p->next;
 			trailing_drops(lg, p);
 			if (pp == &lg->prods) {
@@ -1056,6 +1308,39 @@ static void reap(struct llt_log *lg)
 		}
 		pp = &p->next;
 	}
+	pthread_mutex_unlock(&lg->prods_lock);
+}
+
+/* A flush request: note how far each ring's producer has gone.  The
+ * backend saw the request with an acquire load that pairs with the
+ * flusher's release increment, so every record committed before the
+ * call (by the flusher, or by a thread it synchronized with) is below
+ * its ring's position read here.  Acquire: pairs with nothing in
+ * particular (the producer stores its position relaxed); the data are
+ * synchronized through the ring's own words when they are read. */
+static void flush_snapshot(struct llt_log *lg)
+{
+	for (struct prod *p = __atomic_load_n(&lg->prods, __ATOMIC_ACQUIRE); p; p = p->next)
+		p->flush_at = __atomic_load_n(&p->pub.ring->prod.pos, __ATOMIC_ACQUIRE);
+}
+
+/* Whether the backend has encoded every record below the snapshot: a
+ * ring's consumer position passes a record only once it is encoded
+ * (prod_pop); a long record, released as it is copied out, is owed
+ * until encoded.  Producers linked after the snapshot have flush_at 0. */
+static bool flush_reached(struct llt_log *lg)
+{
+	for (struct prod *p = __atomic_load_n(&lg->prods, __ATOMIC_ACQUIRE); p; p = p->next) {
+		/* The consumer's position is this thread's own. */
+		uint64_t c = p->pub.ring->cons.pos;
+		if ((int64_t)(c - p->flush_at) < 0)
+			return false;
+		/* A long record is released from the ring as it is copied out:
+		 * one copied but not yet encoded is still owed. */
+		if (p->head != NULL && !p->head_in_ring)
+			return false;
+	}
+	return true;
 }
 
 static void crash_ack_and_idle(struct llt_log *lg)
@@ -1072,6 +1357,10 @@ static void crash_ack_and_idle(struct llt_log *lg)
 static void *backend_main(void *arg)
 {
 	struct llt_log *lg = arg;
+	/* The backend runs wherever the process may run, not only where the
+	 * thread that opened the logger was pinned (a pinned latency-critical
+	 * thread should not share its CPU with the backend). */
+	llt_cpu_unpin();
 	/* Relaxed: read by the crash handler only to know whether it runs on
 	 * this thread; no data depends on it. */
 	__atomic_store_n(&lg->backend_tid, gettid_now(), __ATOMIC_RELAXED);
@@ -1083,21 +1372,28 @@ static void *backend_main(void *arg)
 		uint64_t req = __atomic_load_n(&lg->flush_req, __ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&lg->crash, __ATOMIC_ACQUIRE))
 			crash_ack_and_idle(lg);
-		bool force = stop || req != lg->flush_done;
-		size_t moved = force ? drain_all(lg, false) : round_once(lg, false, false);
+		if (req != lg->flush_seen) {
+			flush_snapshot(lg);
+			lg->flush_seen = req;
+			lg->flush_pending = true;
+		}
+		bool force = stop || lg->flush_pending;
+		size_t moved = merge_round(lg, force, false);
 		report_drops(lg);
+		bool reached = lg->flush_pending && flush_reached(lg);
 		uint64_t now = mono_ns();
-		if (lg->out_len >= OUT_WRITE_AT || force || (lg->out_len && moved == 0) ||
+		if (lg->out_len >= OUT_WRITE_AT || reached || (lg->out_len && moved == 0) ||
 		    (lg->out_len && now - last_write >= lg->cfg.flush_interval_ns)) {
 			write_out(lg, false);
 			last_write = now;
 		}
 		reap(lg);
-		if (force && req != lg->flush_done) {
+		if (reached) {
 			if (lg->cfg.fsync != LLT_LOG_FSYNC_NEVER)
 				sink_fsync(&lg->bin);
+			lg->flush_pending = false;
 			/* Release: pairs with llt_log_flush's acquire load. */
-			__atomic_store_n(&lg->flush_done, req, __ATOMIC_RELEASE);
+			__atomic_store_n(&lg->flush_done, lg->flush_seen, __ATOMIC_RELEASE);
 			llt_park_notify_all(&lg->space);
 		}
 		if (stop) {
@@ -1112,10 +1408,11 @@ static void *backend_main(void *arg)
 			llt_park_notify_all(&lg->space);
 			break;
 		}
+		mods_check(lg, now);
 		if (moved == 0) {
 			uint32_t key = llt_park_prepare_wait(&lg->wake);
 			if (__atomic_load_n(&lg->stop, __ATOMIC_ACQUIRE) ||
-			    __atomic_load_n(&lg->flush_req, __ATOMIC_ACQUIRE) != lg->flush_done ||
+			    __atomic_load_n(&lg->flush_req, __ATOMIC_ACQUIRE) != lg->flush_seen ||
 			    __atomic_load_n(&lg->crash, __ATOMIC_ACQUIRE))
 				llt_park_cancel_wait(&lg->wake);
 			else
@@ -1159,9 +1456,17 @@ static void log_free(struct llt_log *lg)
 	free(lg->tmp);
 	free(lg->descs);
 	free(lg->line);
+	free((void *)(uintptr_t)lg->mods);
+	while (lg->mods_old) {
+		struct mods_old *o = lg->mods_old;
+		lg->mods_old = o->next;
+		free(o->buf);
+		free(o);
+	}
 	llt_logdec_free(&lg->tdec);
 	llt_park_destroy(&lg->wake);
 	llt_park_destroy(&lg->space);
+	pthread_mutex_destroy(&lg->prods_lock);
 	free(lg);
 }
 
@@ -1205,7 +1510,6 @@ int llt_log_open(const struct llt_log_config *cfg_in, struct llt_log **out)
 	lg->pub.flags = cfg.flags;
 	lg->pub.gen = __atomic_add_fetch(&gen_counter, 1, __ATOMIC_RELAXED);
 	lg->ring_elems = cfg.ring_bytes / 64;
-	lg->stage_cap = cfg.ring_bytes + 2 * LLT_LOG_IMPL_REC_MAX;
 	lg->epoch = 1;
 	lg->need_sync = true;
 	lg->last_tsc = llt_clock_now();
@@ -1213,6 +1517,7 @@ int llt_log_open(const struct llt_log_config *cfg_in, struct llt_log **out)
 	lg->slot = -1;
 	llt_park_init(&lg->wake, 0);
 	llt_park_init(&lg->space, 0);
+	pthread_mutex_init(&lg->prods_lock, NULL);
 	lg->out = malloc(OUT_CAP);
 	lg->tmp = malloc(2 * LLT_LOG_IMPL_REC_MAX + 70000);
 	lg->descs = calloc(lg->descs_cap, sizeof(*lg->descs));
@@ -1220,6 +1525,8 @@ int llt_log_open(const struct llt_log_config *cfg_in, struct llt_log **out)
 	int err = -ENOMEM;
 	if (!lg->out || !lg->tmp || !lg->descs || !lg->line)
 		goto fail;
+	mods_refresh(lg);
+	lg->mods_checked = mono_ns();
 	if (cfg.path && (cfg.sinks & LLT_LOG_SINK_BINARY)) {
 		lg->bin.path = strdup(cfg.path);
 		if (lg->bin.path == NULL)
@@ -1246,6 +1553,8 @@ int llt_log_open(const struct llt_log_config *cfg_in, struct llt_log **out)
 		llt_clock_info(&ci);
 		llt_clock_anchor(&an);
 		llt_logdec_init(&lg->tdec);
+		lg->tdec.major = LLT_LOGF_MAJOR;
+		lg->tdec.minor = LLT_LOGF_MINOR;
 		lg->tdec.hz = ci.hz;
 		lg->tdec.anchor_ticks = an.ticks;
 		lg->tdec.anchor_ns = an.realtime_ns;
@@ -1351,12 +1660,14 @@ void llt_log_stats(struct llt_log *lg, struct llt_log_stats *st)
 		return;
 	memset(st, 0, sizeof(*st));
 	/* Relaxed throughout: a snapshot of counters. */
+	pthread_mutex_lock(&lg->prods_lock);
 	st->dropped = __atomic_load_n(&lg->dropped_total, __ATOMIC_RELAXED);
 	for (struct prod *p = __atomic_load_n(&lg->prods, __ATOMIC_ACQUIRE); p; p = p->next) {
 		st->dropped += __atomic_load_n(&p->pub.dropped, __ATOMIC_RELAXED);
 		st->blocked += __atomic_load_n(&p->pub.blocked, __ATOMIC_RELAXED);
 		st->threads++;
 	}
+	pthread_mutex_unlock(&lg->prods_lock);
 	st->logged = __atomic_load_n(&lg->logged, __ATOMIC_RELAXED);
 	st->bytes = __atomic_load_n(&lg->bytes, __ATOMIC_RELAXED);
 	st->write_errors = __atomic_load_n(&lg->write_errors, __ATOMIC_RELAXED);
@@ -1384,7 +1695,9 @@ static void crash_record(struct llt_log *lg, int sig, siginfo_t *si, void *uc)
 	unsigned nf = 0;
 	if (lg->out_len + OUT_NEED > OUT_CAP)
 		write_out(lg, true);
-	if (lg->need_sync || lg->since_sync >= SYNC_EVERY)
+	/* A sync marker (and with it the module map, if this file has not
+	 * got it yet) before the crash entry. */
+	if (lg->need_sync || lg->since_sync >= SYNC_EVERY || lg->mods_epoch != lg->epoch)
 		emit_sync(lg);
 	q = llt_logf_put_varint(q, llt_logf_zigzag((int64_t)(now - lg->last_tsc)));
 	lg->last_tsc = now;
@@ -1394,6 +1707,12 @@ static void crash_record(struct llt_log *lg, int sig, siginfo_t *si, void *uc)
 	nf_at = q;
 	*q++ = 0;   /* frame count, patched below (< 128) */
 #ifdef HAVE_LIBUNWIND
+	/* Raw instruction addresses only: unw_init_local2, unw_step and
+	 * unw_get_reg on a local cursor are async-signal-safe (libunwind(3),
+	 * "Signal Safety"); unw_get_proc_name is not (it may allocate), so
+	 * the names are found offline by llt-logcat, from the module map
+	 * (emit_sync) and the modules' ELF symbol tables.  Each frame keeps
+	 * the 1.0 layout with offset 0 and an empty name. */
 	unw_cursor_t cur;
 	unw_context_t ctx;
 	int ok = -1;
@@ -1404,18 +1723,13 @@ static void crash_record(struct llt_log *lg, int sig, siginfo_t *si, void *uc)
 	if (ok < 0 && unw_getcontext(&ctx) == 0)
 		ok = unw_init_local(&cur, &ctx);
 	while (ok >= 0 && nf < LLT_LOGF_FRAMES_MAX) {
-		unw_word_t ip = 0, off = 0;
-		char name[256];
+		unw_word_t ip = 0;
 		unw_get_reg(&cur, UNW_REG_IP, &ip);
 		if (ip == 0)
 			break;
-		if (unw_get_proc_name(&cur, name, sizeof name, &off) != 0) {
-			name[0] = '\0';
-			off = 0;
-		}
 		q = llt_logf_put_varint(q, ip);
-		q = llt_logf_put_varint(q, off);
-		q = put_str(q, name, strlen(name));
+		*q++ = 0;   /* offset: unknown */
+		*q++ = 0;   /* name: empty */
 		nf++;
 		if (unw_step(&cur) <= 0)
 			break;

@@ -33,15 +33,26 @@ static void free_descs(struct llt_logdec *d)
 		free(d->descs[i].file);
 		free(d->descs[i].func);
 		free(d->descs[i].fmt);
+		free(d->descs[i].plan);
 	}
 	free(d->descs);
 	d->descs = NULL;
 	d->ndescs = 0;
 }
 
+static void free_mods(struct llt_logdec *d)
+{
+	for (size_t i = 0; i < d->nmods; i++)
+		free(d->mods[i].path);
+	free(d->mods);
+	d->mods = NULL;
+	d->nmods = 0;
+}
+
 void llt_logdec_free(struct llt_logdec *d)
 {
 	free_descs(d);
+	free_mods(d);
 }
 
 /* A bounded cursor over one entry's payload. */
@@ -118,11 +129,15 @@ long llt_logdec_header(struct llt_logdec *d, const uint8_t *buf, size_t len)
 		return 0;
 	uint16_t version = llt_logf_get_u16(buf + 8);
 	uint16_t hlen = llt_logf_get_u16(buf + 10);
-	if (version != LLT_LOGF_VERSION || hlen < LLT_LOGF_HDR_FIXED + 4)
+	/* Major 1, minor 0 (the first files) or 1 (module map). */
+	if ((version & 0xff) != LLT_LOGF_MAJOR || (version >> 8) > LLT_LOGF_MINOR ||
+	    hlen < LLT_LOGF_HDR_FIXED + 4)
 		return -1;
 	if (len < hlen)
 		return 0;
 	d->version = version;
+	d->major = (uint8_t)(version & 0xff);
+	d->minor = (uint8_t)(version >> 8);
 	d->pid = llt_logf_get_u32(buf + 12);
 	uint64_t hzbits = llt_logf_get_u64(buf + 16);
 	memcpy(&d->hz, &hzbits, 8);
@@ -163,6 +178,104 @@ size_t llt_logdec_resync(const uint8_t *buf, size_t len, size_t from)
 	return len;
 }
 
+/* ------------------------------------------------- the parsed format */
+
+enum {
+	OP_END,        /* literal text only */
+	OP_I32,        /* %d %i of an int32 */
+	OP_I64,        /* %ld %lld %jd %zd %td (and %Ld %qd) of an int64 */
+	OP_U32,        /* %u of a uint32 */
+	OP_U64,        /* %lu %llu %ju %zu %tu of a uint64 */
+	OP_STR,        /* %s */
+	OP_FIX         /* %f, %.Nf (N <= 17) of a double */
+};
+
+/* Literal text fmt[lit, lit + litlen), then one conversion. */
+struct llt_logdec_op {
+	uint32_t lit, litlen;
+	uint8_t kind, prec;
+};
+
+/* Parses fmt the way llt_logdec_format does and keeps the plan when
+ * every conversion is one of the ops above, matching its argument's
+ * type exactly, with no flags or width (a precision for %f only); the
+ * formatter then never needs snprintf but for out-of-range doubles. */
+static void make_plan(struct llt_logdec_desc *ds)
+{
+	struct llt_logdec_op ops[2 * LLT_LOGDEC_ARGS + 2];
+	unsigned n = 0, ai = 0;
+	size_t lit_total = 0;
+	const char *fmt = ds->fmt, *lit = fmt;
+	for (;;) {
+		const char *pct = strchr(fmt, '%');
+		if (pct == NULL)
+			break;
+		const char *s = pct + 1;
+		if (*s == '%') {
+			/* "%%": the literal runs to the first '%', the second
+			 * starts the next literal. */
+			if (n + 1 >= sizeof ops / sizeof ops[0])
+				return;
+			ops[n] = (struct llt_logdec_op){ (uint32_t)(lit - ds->fmt), (uint32_t)(s - lit), OP_END, 0 };
+			lit_total += (size_t)(s - lit);
+			n++;
+			lit = fmt = s + 1;
+			continue;
+		}
+		int prec = -1;
+		if (*s == '.') {
+			s++;
+			prec = 0;
+			while (*s >= '0' && *s <= '9' && prec < 100)
+				prec = prec * 10 + (*s++ - '0');
+		}
+		char lm = 0;
+		if (s[0] == 'l' && s[1] == 'l') {
+			lm = 'L';
+			s += 2;
+		} else if (*s && strchr("lLqjzZt", *s)) {
+			lm = *s == 'l' || *s == 'z' || *s == 'Z' || *s == 't' || *s == 'j' ? 'l' : 'L';
+			s++;
+		}
+		char conv = *s;
+		if (ai >= ds->nargs || n + 1 >= sizeof ops / sizeof ops[0])
+			return;
+		uint8_t t = ds->types[ai], kind;
+		if ((conv == 'd' || conv == 'i') && prec < 0 && !lm && t == LLT_LOG_T_I32)
+			kind = OP_I32;
+		else if ((conv == 'd' || conv == 'i') && prec < 0 && lm && t == LLT_LOG_T_I64)
+			kind = OP_I64;
+		else if (conv == 'u' && prec < 0 && !lm && t == LLT_LOG_T_U32)
+			kind = OP_U32;
+		else if (conv == 'u' && prec < 0 && lm && t == LLT_LOG_T_U64)
+			kind = OP_U64;
+		else if (conv == 's' && prec < 0 && !lm && t == LLT_LOG_T_STR)
+			kind = OP_STR;
+		else if (conv == 'f' && prec <= 17 && !lm && t == LLT_LOG_T_F64)
+			kind = OP_FIX;
+		else
+			return;   /* anything else: the general formatter */
+		ops[n] = (struct llt_logdec_op){ (uint32_t)(lit - ds->fmt), (uint32_t)(pct - lit), kind,
+						 (uint8_t)(prec < 0 ? 6 : prec) };
+		lit_total += (size_t)(pct - lit);
+		n++;
+		ai++;
+		lit = fmt = s + 1;
+	}
+	size_t tail = strlen(lit);
+	if (tail > UINT32_MAX || (size_t)(lit - ds->fmt) > UINT32_MAX)
+		return;
+	ops[n] = (struct llt_logdec_op){ (uint32_t)(lit - ds->fmt), (uint32_t)tail, OP_END, 0 };
+	lit_total += tail;
+	n++;
+	ds->plan = malloc(n * sizeof ops[0]);
+	if (ds->plan == NULL)
+		return;
+	memcpy(ds->plan, ops, n * sizeof ops[0]);
+	ds->nops = n;
+	ds->lit_total = lit_total;
+}
+
 static int get_desc(struct llt_logdec *d, struct cur *c)
 {
 	uint64_t id = get_varint(c);
@@ -196,6 +309,7 @@ static int get_desc(struct llt_logdec *d, struct cur *c)
 	free(ds->file);
 	free(ds->func);
 	free(ds->fmt);
+	free(ds->plan);
 	memset(ds, 0, sizeof(*ds));
 	ds->file = dup_str(file, fl);
 	ds->func = dup_str(func, fnl);
@@ -207,7 +321,47 @@ static int get_desc(struct llt_logdec *d, struct cur *c)
 	ds->line = (uint32_t)line;
 	ds->nargs = nargs;
 	memcpy(ds->types, types, nargs);
+	const char *slash = strrchr(ds->file, '/');
+	ds->base = slash ? slash + 1 : ds->file;
+	make_plan(ds);
 	ds->valid = true;
+	return 0;
+}
+
+/* A module map replaces the previous one (all or nothing). */
+static int get_mods(struct llt_logdec *d, struct cur *c)
+{
+	uint64_t n = get_varint(c);
+	if (c->bad || n > LLT_LOGF_MODULES_MAX || n > (uint64_t)(c->end - c->p))
+		return -1;
+	struct llt_logdec_mod *m = calloc(n ? (size_t)n : 1, sizeof(*m));
+	if (m == NULL)
+		return -1;
+	size_t i;
+	for (i = 0; i < n; i++) {
+		uint32_t pl = 0, bl = 0;
+		m[i].bias = get_varint(c);
+		m[i].lo = get_varint(c);
+		m[i].len = get_varint(c);
+		const char *path = get_str(c, &pl);
+		const char *bid = get_str(c, &bl);
+		if (c->bad || pl > 4096 || bl > LLT_LOGF_BUILDID_MAX || m[i].len > UINT64_MAX - m[i].lo)
+			break;
+		m[i].path = dup_str(path, pl);
+		if (m[i].path == NULL)
+			break;
+		memcpy(m[i].buildid, bid, bl);
+		m[i].buildid_len = (uint8_t)bl;
+	}
+	if (i != n || c->p != c->end) {
+		for (size_t k = 0; k <= i && k < n; k++)
+			free(m[k].path);
+		free(m);
+		return -1;
+	}
+	free_mods(d);
+	d->mods = m;
+	d->nmods = (size_t)n;
 	return 0;
 }
 
@@ -307,7 +461,7 @@ int llt_logdec_next(struct llt_logdec *d, const uint8_t *buf, size_t len,
 		*used = LLT_LOGF_SYNC_LEN;
 		return 1;
 	}
-	if (tag > LLT_LOGF_CRASH && tag < LLT_LOGF_RECX)
+	if (tag > (d->minor >= 1 ? LLT_LOGF_MODULES : LLT_LOGF_CRASH) && tag < LLT_LOGF_RECX)
 		return -1;
 	/* The payload length. */
 	struct cur c = { buf + 1, buf + len, false };
@@ -391,6 +545,11 @@ int llt_logdec_next(struct llt_logdec *d, const uint8_t *buf, size_t len,
 			r = -1;
 		break;
 	}
+	case LLT_LOGF_MODULES:
+		ev->type = LLT_LOGDEC_EV_MODULES;
+		if (get_mods(d, &c) < 0)
+			r = -1;
+		break;
 	default: {
 		uint64_t id = tag - LLT_LOGF_REC0;
 		if (tag == LLT_LOGF_RECX) {
@@ -710,4 +869,161 @@ mismatch:
 		OUT_PRINTF(&o, "%%!%c(type %u)", conv, (unsigned)a->type);
 	}
 	return o.len;
+}
+
+/* --------------------------------------------------- the fast formatter */
+
+static char *put_u64(char *p, uint64_t v)
+{
+	char b[20];
+	int i = 20;
+	do {
+		b[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	memcpy(p, b + i, (size_t)(20 - i));
+	return p + (20 - i);
+}
+
+static const uint64_t pow10_u64[18] = {
+	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull, 100000000ull,
+	1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull, 10000000000000ull,
+	100000000000000ull, 1000000000000000ull, 10000000000000000ull, 100000000000000000ull
+};
+
+/* %.{prec}f of v, exactly as glibc prints it in the default rounding
+ * mode, for finite |v| < 2^63 and prec <= 17: v = m * 2^e exactly (m the
+ * 53-bit significand), so v * 10^prec = m * 10^prec * 2^e, which fits
+ * in 128 bits (m * 10^17 < 2^110); shifting right by -e gives the
+ * integer part of that product and the bits shifted out the exact
+ * remainder, rounded half to even (glibc's __printf_fp rounds the exact
+ * decimal expansion so, in round-to-nearest).  The result q is then
+ * printed as q / 10^prec "." q % 10^prec.  Returns 0 outside that range
+ * (the caller uses snprintf). */
+size_t llt_logdec_fixed(char *out, double v, unsigned prec)
+{
+#if defined(__SIZEOF_INT128__)
+	uint64_t bits;
+	memcpy(&bits, &v, 8);
+	int bexp = (int)((bits >> 52) & 0x7ff);
+	uint64_t m = bits & ((1ull << 52) - 1);
+	bool neg = bits >> 63;
+	int e;
+	if (prec > 17 || bexp == 0x7ff)
+		return 0;
+	if (bexp == 0) {
+		e = -1074;     /* subnormal (or zero) */
+	} else {
+		m |= 1ull << 52;
+		e = bexp - 1075;
+	}
+	if (e > 10)
+		return 0;      /* |v| >= 2^63 */
+	unsigned __int128 q;
+	if (e >= 0) {
+		q = (unsigned __int128)(m << e) * pow10_u64[prec];
+	} else {
+		unsigned __int128 nm = (unsigned __int128)m * pow10_u64[prec];
+		unsigned s = (unsigned)-e;
+		if (s >= 128) {
+			q = 0;     /* below half a unit of the last digit: rounds to 0 */
+		} else {
+			q = nm >> s;
+			unsigned __int128 r = nm & (((unsigned __int128)1 << s) - 1);
+			unsigned __int128 half = (unsigned __int128)1 << (s - 1);
+			if (r > half || (r == half && (q & 1)))
+				q++;
+		}
+	}
+	char *p = out;
+	if (neg)
+		*p++ = '-';
+	uint64_t ip = (uint64_t)(q / pow10_u64[prec]);
+	uint64_t fp = (uint64_t)(q % pow10_u64[prec]);
+	p = put_u64(p, ip);
+	if (prec) {
+		*p++ = '.';
+		for (unsigned i = prec; i > 0; i--) {
+			p[i - 1] = (char)('0' + fp % 10);
+			fp /= 10;
+		}
+		p += prec;
+	}
+	return (size_t)(p - out);
+#else
+	(void)out;
+	(void)v;
+	(void)prec;
+	return 0;
+#endif
+}
+
+size_t llt_logdec_format_desc(char *out, size_t cap, const struct llt_logdec_desc *ds,
+			      const struct llt_logdec_arg *args, unsigned nargs)
+{
+	const struct llt_logdec_op *op = ds->plan;
+	if (op == NULL || nargs != ds->nargs)
+		return llt_logdec_format(out, cap, ds->fmt, args, nargs);
+	/* The longest this can print (an integer 20 bytes, a double in the
+	 * fast range 1 + 19 + 1 + 17, a string its length and the mark);
+	 * if it may not fit, the general formatter cuts it as it always
+	 * did. */
+	size_t worst = ds->lit_total + 1;
+	for (unsigned i = 0; i < ds->nops; i++)
+		if (op[i].kind != OP_END)
+			worst += 40;
+	for (unsigned i = 0; i < nargs; i++)
+		if (args[i].type == LLT_LOG_T_STR)
+			worst += args[i].len + sizeof LLT_LOG_TRUNC_MARK;
+	if (worst > cap)
+		return llt_logdec_format(out, cap, ds->fmt, args, nargs);
+	char *p = out;
+	unsigned ai = 0;
+	for (;; op++) {
+		memcpy(p, ds->fmt + op->lit, op->litlen);
+		p += op->litlen;
+		const struct llt_logdec_arg *a = &args[ai];
+		switch (op->kind) {
+		case OP_END:
+			if (op + 1 == (const struct llt_logdec_op *)ds->plan + ds->nops) {
+				*p = '\0';
+				return (size_t)(p - out);
+			}
+			continue;
+		case OP_I32:
+		case OP_I64:
+			if (a->v.i < 0) {
+				*p++ = '-';
+				p = put_u64(p, (uint64_t)0 - (uint64_t)a->v.i);
+			} else {
+				p = put_u64(p, (uint64_t)a->v.i);
+			}
+			break;
+		case OP_U32:
+		case OP_U64:
+			p = put_u64(p, a->v.u);
+			break;
+		case OP_STR:
+			memcpy(p, a->v.s, a->len);
+			p += a->len;
+			if (a->trunc) {
+				memcpy(p, LLT_LOG_TRUNC_MARK, sizeof LLT_LOG_TRUNC_MARK - 1);
+				p += sizeof LLT_LOG_TRUNC_MARK - 1;
+			}
+			break;
+		case OP_FIX: {
+			size_t k = llt_logdec_fixed(p, a->v.d, op->prec);
+			if (k == 0) {
+				/* NaN, infinities, |v| >= 2^63: as the general path. */
+				int w = snprintf(p, cap - (size_t)(p - out), "%.*f", (int)op->prec, a->v.d);
+				if (w < 0 || (size_t)w >= cap - (size_t)(p - out))
+					return llt_logdec_format(out, cap, ds->fmt, args, nargs);
+				k = (size_t)w;
+			}
+			p += k;
+			break;
+		}
+		}
+		ai++;
+	}
 }

@@ -9,13 +9,20 @@
 #include <string.h>
 
 #define LLT_LOGF_MAGIC "\x89LLTLOG\n"       /* 8 bytes */
-#define LLT_LOGF_VERSION 1u
+/* The version field (offset 8, 16 bits): byte 8 the major version,
+ * byte 9 the minor.  1.0 files say 1 (0x0001); 1.1 adds the module map
+ * entry and leaves crash frames unnamed (symbolised by the reader). */
+#define LLT_LOGF_MAJOR 1u
+#define LLT_LOGF_MINOR 1u
+#define LLT_LOGF_VERSION (LLT_LOGF_MAJOR | LLT_LOGF_MINOR << 8)
 #define LLT_LOGF_HDR_FIXED 52u               /* bytes before the host string */
 #define LLT_LOGF_SYNC_MAGIC "\0LLTSYNC"      /* 8 bytes: tag 0 and "LLTSYNC" */
 #define LLT_LOGF_SYNC_LEN 16u                /* magic + 8-byte tsc */
 #define LLT_LOGF_ENTRY_MAX (1u << 20)        /* largest payload a reader accepts */
 #define LLT_LOGF_DESC_MAX (1u << 20)         /* largest descriptor id */
 #define LLT_LOGF_FRAMES_MAX 64u
+#define LLT_LOGF_MODULES_MAX 4096u           /* modules in one map entry */
+#define LLT_LOGF_BUILDID_MAX 64u
 
 enum {
 	LLT_LOGF_SYNC = 0x00,
@@ -24,6 +31,7 @@ enum {
 	LLT_LOGF_DROP = 0x03,
 	LLT_LOGF_NOTE = 0x04,
 	LLT_LOGF_CRASH = 0x05,
+	LLT_LOGF_MODULES = 0x06,   /* since 1.1 */
 	LLT_LOGF_RECX = 0x0f,      /* record, descriptor id in the payload */
 	LLT_LOGF_REC0 = 0x10       /* record of descriptor tag - 0x10 (ids 0..239) */
 };

@@ -91,6 +91,14 @@ grep -q "^llt-logcat: $tmp/bad.log: offset [0-9]*: corrupt entry" "$tmp/err" || 
 n=$(lines "$tmp/out")
 [ "$n" -gt 1000 ] && [ "$n" -lt 3000 ] && ok "corrupt: $n records around the damage" || bad "corrupt: $n records"
 
+# --- format 1.0 files (crash frames named at run time) still decode, to
+# the same bytes as the 1.0 reader printed (tests/data/crash-v1.0.*)
+data=${srcdir:-.}/tests/data
+expect 0 "1.0 crash log" -- "$LOGCAT" --utc "$data/crash-v1.0.lltlog"
+cmp -s "$tmp/out" "$data/crash-v1.0.txt" && ok "1.0 crash log: text as before" || { bad "1.0 crash log: text differs"; diff "$tmp/out" "$data/crash-v1.0.txt" | head -5; }
+expect 0 "1.0 crash log, JSON" -- "$LOGCAT" --utc --json "$data/crash-v1.0.lltlog"
+cmp -s "$tmp/out" "$data/crash-v1.0.json" && ok "1.0 crash log: JSON as before" || bad "1.0 crash log: JSON differs"
+
 # --- several files (a rotation set), oldest first whatever the order
 "$WRITER" --write "$tmp/r.log" 20000 8192 || bad "rotating writer failed"
 set -- "$tmp"/r.log*

@@ -31,6 +31,7 @@
 #include "logcat.h"
 #include "logdec.h"
 #include "logfmt.h"
+#include "logsym.h"
 
 #define PROGRAM "llt-logcat"
 
@@ -209,8 +210,22 @@ static bool want(struct logcat *lc, struct llt_logdec *d, int level, uint32_t ti
 static void emit(struct logcat *lc, struct sbuf *b)
 {
 	sb_mem(b, "\n", 1);
+	/* One thread writes: no need for stdio's lock per line. */
 	if (lc->out)
-		fwrite(b->p, 1, b->len, lc->out);
+		fwrite_unlocked(b->p, 1, b->len, lc->out);
+}
+
+/* Decimal digits of v at q; returns the end. */
+static char *put_dec(char *q, uint32_t v)
+{
+	char t[10];
+	int i = 10;
+	do {
+		t[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	memcpy(q, t + i, (size_t)(10 - i));
+	return q + (10 - i);
 }
 
 static void on_event(struct logcat *lc, struct llt_logdec *d, const struct llt_logdec_ev *ev)
@@ -220,13 +235,17 @@ static void on_event(struct logcat *lc, struct llt_logdec *d, const struct llt_l
 	struct sbuf b = { lc->line, 0, MSG_CAP + 4096 };
 	const char *file = "", *func = "";
 	uint32_t line = 0;
+	size_t msglen = SIZE_MAX;
 
 	msg[0] = '\0';
 	switch (ev->type) {
 	case LLT_LOGDEC_EV_RECORD: {
-		size_t n = llt_logdec_format(msg, MSG_CAP, ev->desc->fmt, ev->args, ev->nargs);
-		if (ev->suppressed)
+		size_t n = llt_logdec_format_desc(msg, MSG_CAP, ev->desc, ev->args, ev->nargs);
+		msglen = n;
+		if (ev->suppressed) {
 			snprintf(msg + n, MSG_CAP - n, " (%" PRIu64 " suppressed)", ev->suppressed);
+			msglen = strlen(msg);
+		}
 		file = ev->desc->file;
 		func = ev->desc->func;
 		line = ev->desc->line;
@@ -247,6 +266,8 @@ static void on_event(struct logcat *lc, struct llt_logdec *d, const struct llt_l
 	}
 	if (!want(lc, d, ev->level, ev->tid, ev->tsc, msg))
 		return;
+	if (msglen == SIZE_MAX)
+		msglen = strlen(msg);
 	lc->records++;
 	if (o->json) {
 		static const char *const kinds[] = { "", "record", "", "", "drop", "note", "crash" };
@@ -271,7 +292,16 @@ static void on_event(struct logcat *lc, struct llt_logdec *d, const struct llt_l
 			const uint8_t *p = ev->frames;
 			struct llt_logdec_frame f;
 			for (uint32_t i = 0; llt_logdec_frame(&p, ev->frames_end, &f) == 1; i++) {
+				struct llt_logsym_res sr;
 				sb_printf(&b, "%s{\"ip\":\"0x%" PRIx64 "\",\"name\":", i ? "," : "", f.ip);
+				if (f.namelen == 0 && d->minor >= 1 && llt_logsym_lookup(lc->sym, d, f.ip, i > 0, &sr)) {
+					/* 1.1: symbolised here, from the module map. */
+					sb_json(&b, sr.name ? sr.name : "", sr.name ? sr.namelen : 0);
+					sb_printf(&b, ",\"off\":%" PRIu64 ",\"module\":", sr.name ? sr.name_off : 0);
+					sb_json(&b, sr.module, strlen(sr.module));
+					sb_printf(&b, ",\"module_off\":%" PRIu64 "}", sr.module_off);
+					continue;
+				}
 				sb_json(&b, f.name, f.namelen);
 				sb_printf(&b, ",\"off\":%" PRIu64 "}", f.off);
 			}
@@ -285,18 +315,61 @@ static void on_event(struct logcat *lc, struct llt_logdec *d, const struct llt_l
 		put_time(lc, d, ev->tsc, &b);
 		sb_mem(&b, " ", 1);
 	}
-	sb_printf(&b, "%-6s [%" PRIu32 "] ", llt_logdec_level_name(ev->level), ev->tid);
-	if (ev->type == LLT_LOGDEC_EV_RECORD) {
-		const char *base = strrchr(file, '/');
-		sb_printf(&b, "%s:%" PRIu32 " ", base ? base + 1 : file, line);
+	/* "%-6s [%u] " and "%s:%u " by hand (the hot path: snprintf was a
+	 * good part of the time per record). */
+	const char *lname = llt_logdec_level_name(ev->level);
+	size_t ll = strlen(lname);
+	if (b.len + 32 < b.cap) {
+		char *q = b.p + b.len;
+		memcpy(q, lname, ll);
+		q += ll;
+		for (; ll < 6; ll++)
+			*q++ = ' ';
+		*q++ = ' ';
+		*q++ = '[';
+		q = put_dec(q, ev->tid);
+		*q++ = ']';
+		*q++ = ' ';
+		*q = '\0';
+		b.len = (size_t)(q - b.p);
+	} else {
+		sb_printf(&b, "%-6s [%" PRIu32 "] ", lname, ev->tid);
 	}
-	sb_str(&b, msg);
+	if (ev->type == LLT_LOGDEC_EV_RECORD) {
+		const char *base = ev->desc->base;
+		size_t bl = strlen(base);
+		if (b.len + bl + 16 < b.cap) {
+			char *q = b.p + b.len;
+			memcpy(q, base, bl);
+			q += bl;
+			*q++ = ':';
+			q = put_dec(q, line);
+			*q++ = ' ';
+			*q = '\0';
+			b.len = (size_t)(q - b.p);
+		} else {
+			sb_printf(&b, "%s:%" PRIu32 " ", base, line);
+		}
+	}
+	sb_mem(&b, msg, msglen);
 	if (ev->type == LLT_LOGDEC_EV_CRASH) {
 		const uint8_t *p = ev->frames;
 		struct llt_logdec_frame f;
-		for (uint32_t i = 0; llt_logdec_frame(&p, ev->frames_end, &f) == 1; i++)
+		for (uint32_t i = 0; llt_logdec_frame(&p, ev->frames_end, &f) == 1; i++) {
+			struct llt_logsym_res sr;
+			if (f.namelen == 0 && d->minor >= 1 && llt_logsym_lookup(lc->sym, d, f.ip, i > 0, &sr)) {
+				/* 1.1: symbolised here, from the module map. */
+				if (sr.name)
+					sb_printf(&b, "\n    #%-2" PRIu32 " 0x%016" PRIx64 " %.*s+0x%" PRIx64 " (%s+0x%" PRIx64 ")",
+						  i, f.ip, (int)sr.namelen, sr.name, sr.name_off, sr.module, sr.module_off);
+				else
+					sb_printf(&b, "\n    #%-2" PRIu32 " 0x%016" PRIx64 " ?? (%s+0x%" PRIx64 ")", i, f.ip,
+						  sr.module, sr.module_off);
+				continue;
+			}
 			sb_printf(&b, "\n    #%-2" PRIu32 " 0x%016" PRIx64 " %.*s+0x%" PRIx64, i, f.ip,
 				  (int)f.namelen, f.namelen ? f.name : "??", f.off);
+		}
 	}
 	emit(lc, &b);
 }
@@ -310,12 +383,14 @@ void logcat_init(struct logcat *lc, const struct logcat_opts *o, FILE *out)
 	lc->out = out;
 	lc->msg = malloc(MSG_CAP + 64);
 	lc->line = malloc(MSG_CAP + 4096);
+	lc->sym = llt_logsym_new();
 }
 
 void logcat_fini(struct logcat *lc)
 {
 	free(lc->msg);
 	free(lc->line);
+	llt_logsym_free(lc->sym);
 }
 
 static void report(struct logcat_stream *s, uint64_t off, const char *what)
@@ -666,9 +741,15 @@ static void print_header(const char *path)
 	close(fd);
 	struct llt_logdec d;
 	llt_logdec_init(&d);
-	if (n > 0 && llt_logdec_header(&d, h, (size_t)n) > 0)
-		printf("# %s: llt log v%u, host %s, program %s, pid %" PRIu32 ", %.0f ticks/s, rotation %" PRIu32 "\n",
-		       path, d.version, d.host, d.prog, d.pid, d.hz, d.rotation);
+	if (n > 0 && llt_logdec_header(&d, h, (size_t)n) > 0) {
+		char ver[16];
+		if (d.minor)
+			snprintf(ver, sizeof ver, "%u.%u", (unsigned)d.major, (unsigned)d.minor);
+		else
+			snprintf(ver, sizeof ver, "%u", (unsigned)d.major);   /* 1.0 files: as before */
+		printf("# %s: llt log v%s, host %s, program %s, pid %" PRIu32 ", %.0f ticks/s, rotation %" PRIu32 "\n",
+		       path, ver, d.host, d.prog, d.pid, d.hz, d.rotation);
+	}
 	llt_logdec_free(&d);
 }
 

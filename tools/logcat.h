@@ -11,6 +11,8 @@
 
 #include "logdec.h"
 
+struct llt_logsym;
+
 /* Exit statuses (llt-logcat(1)). */
 #define LOGCAT_OK 0
 #define LOGCAT_IO 1          /* a file could not be opened or read */
@@ -42,6 +44,7 @@ struct logcat_opts {
 struct logcat {
 	const struct logcat_opts *opts;
 	FILE *out;                 /* NULL: format but print nothing */
+	struct llt_logsym *sym;    /* crash frames of 1.1 logs (lib/logsym.h) */
 	char *msg, *line;
 	uint64_t records;
 	bool have_first, have_sec;

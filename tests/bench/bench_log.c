@@ -13,7 +13,8 @@
  *    /dev/null).
  * Repetitions: REPS after one discarded warm-up, implementations
  * interleaved within a repetition; medians and min-max.  The producer is
- * pinned to the first allowed CPU.  The machine is shared: figures are
+ * pinned to the first allowed CPU; the loggers' background threads (libllt's
+ * and spdlog's worker) may run on any allowed CPU.  The machine is shared: figures are
  * noisy.  LLT_BENCH_QUICK=1 runs 10x fewer messages. */
 #include <errno.h>
 #include <inttypes.h>
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,6 +52,15 @@ static uint64_t mono_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* CPU time of the whole process (every thread), ns. */
+static uint64_t cpu_ns(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000u +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000u;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -234,17 +245,19 @@ static double burst_rdtsc(void)
 }
 
 /* Messages per second until everything is on disk; bytes per message. */
-static void throughput(enum impl impl, uint64_t n, double *rate, double *bpm, const char *keep)
+static void throughput(enum impl impl, uint64_t n, double *rate, double *bpm, double *cpm, const char *keep)
 {
 	struct ctx c;
-	*rate = *bpm = 0;
+	*rate = *bpm = *cpm = 0;
 	if (ctx_open(&c, impl, keep ? keep : "tp", LLT_LOG_BLOCK) != 0)
 		return;
+	uint64_t c0 = cpu_ns();
 	uint64_t t0 = mono_ns();
 	for (uint64_t i = 0; i < n; i++)
 		ctx_log(&c, (int)i, (double)i * 0.25);
 	uint64_t got = ctx_close(&c, n);
 	uint64_t t1 = mono_ns();
+	*cpm = (double)(cpu_ns() - c0) / (double)n;
 	if (got != n) {
 		fprintf(stderr, "bench_log: %s wrote %" PRIu64 " of %" PRIu64 " messages\n", names[impl], got, n);
 		exit(1);
@@ -273,7 +286,8 @@ int main(void)
 	if (llt_cpu_pin(0) != 0)
 		fprintf(stderr, "bench_log: could not pin to CPU 0\n");
 	(void)cpus;
-	printf("bench_log: message \"id=%%d px=%%f sym=%%s\"; %d reps after a warm-up; producer pinned to CPU 0;\n"
+	printf("bench_log: message \"id=%%d px=%%f sym=%%s\"; %d reps after a warm-up; producer pinned to CPU 0,\n"
+	       "background threads unpinned;\n"
 	       "spdlog %s; files in %s (noisy shared machine)\n\n",
 	       REPS, have_spdlog ? "async (queue 8192, block)" : "not built (configure found no spdlog)", dir);
 
@@ -338,7 +352,8 @@ int main(void)
 	uint64_t ns[2] = { 1000000, 10000000 };
 	if (quick)
 		ns[0] /= 10, ns[1] /= 10;
-	printf("\nEnd-to-end throughput until flushed and closed (msgs/s), bytes per message on disk\n");
+	printf("\nEnd-to-end throughput until flushed and closed (msgs/s), bytes per message on disk,\n"
+	       "CPU time of all the process's threads per message (less sensitive to other load)\n");
 	double llt_rate[2] = { 0, 0 }, peer_rate[I_N][2];
 	memset(peer_rate, 0, sizeof peer_rate);
 	for (int s = 0; s < 2; s++) {
@@ -346,16 +361,16 @@ int main(void)
 		for (int i = 0; i < impls; i++) {
 			if (i == I_SPDLOG && !have_spdlog)
 				continue;
-			double v[3], bpm = 0;
+			double v[3], cv[3], bpm = 0;
 			for (int r = 0; r < reps; r++)
-				throughput((enum impl)i, ns[s], &v[r], &bpm,
+				throughput((enum impl)i, ns[s], &v[r], &bpm, &cv[r],
 					   (i == I_LLT && s == 1) ? "keep" : NULL);
-			double m = median(v, reps);
+			double m = median(v, reps), cm = median(cv, reps);
 			peer_rate[i][s] = m;
 			if (i == I_LLT)
 				llt_rate[s] = m;
-			printf("  %-14s %9" PRIu64 " msgs  %10.3fM msgs/s  (%s)  %6.1f bytes/msg\n", names[i], ns[s],
-			       m / 1e6, reps > 1 ? "median of 3" : "1 run", bpm);
+			printf("  %-14s %9" PRIu64 " msgs  %10.3fM msgs/s  (%s)  %6.1f bytes/msg  %7.1f CPU ns/msg\n",
+			       names[i], ns[s], m / 1e6, reps > 1 ? "median of 3" : "1 run", bpm, cm);
 		}
 	}
 	for (int s = 0; s < 2; s++)

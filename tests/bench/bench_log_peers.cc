@@ -2,6 +2,7 @@
 // behind a C interface so the C benchmark drives every logger the same way.
 #include <cstdint>
 #include <cstdio>
+#include <llt/cpu.h>
 #if defined(BENCH_HAVE_SPDLOG)
 #  include <spdlog/async.h>
 #  include <spdlog/sinks/basic_file_sink.h>
@@ -24,7 +25,9 @@ int peer_spdlog_open(const char *path)
 {
 	// The async logger with its default queue (8192) and the blocking
 	// overflow policy, so nothing is lost and the counts compare.
-	spdlog::init_thread_pool(8192, 1);
+	// Its worker may run on any CPU, as libllt's background thread does
+	// (the producer is pinned before the loggers are opened).
+	spdlog::init_thread_pool(8192, 1, [] { llt_cpu_unpin(); });
 	lg = spdlog::create_async<spdlog::sinks::basic_file_sink_mt>("bench", path, true);
 	lg->set_pattern("%Y-%m-%d %H:%M:%S.%F %l [%t] %s:%# %v");
 	return lg ? 0 : -1;
