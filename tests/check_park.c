@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +18,10 @@
 #include <llt/clock.h>
 #include <llt/cpu.h>
 #include <llt/park.h>
+
+#if defined(HAVE_MEMBARRIER)
+#  include <linux/membarrier.h>
+#endif
 
 #define MS 1000000ull
 
@@ -67,7 +72,7 @@ START_TEST(test_init_bad_flags)
 	memset(&park, 0xab, sizeof(park));
 	memcpy(&copy, &park, sizeof(park));
 	ck_assert_int_eq(llt_park_init(&park, 0x80), -EINVAL);
-	ck_assert_int_eq(llt_park_init(&park, LLT_PARK_SHARED | 0x2), -EINVAL);
+	ck_assert_int_eq(llt_park_init(&park, LLT_PARK_SHARED | 0x4), -EINVAL);
 	ck_assert_int_eq(llt_park_init(&park, ~0u), -EINVAL);
 	ck_assert(memcmp(&park, &copy, sizeof(park)) == 0);
 	ck_assert_int_eq(llt_park_init(NULL, 0), -EINVAL);
@@ -284,7 +289,7 @@ static uint64_t xorshift(uint64_t *x)
 	return *x;
 }
 
-static void run_storm(int consumers, int all)
+static void run_storm(int consumers, int all, unsigned flags)
 {
 	static struct storm s;
 	struct storm_consumer c[4];
@@ -295,7 +300,7 @@ static void run_storm(int consumers, int all)
 
 	memset(&s, 0, sizeof(s));
 	s.consumers = consumers;
-	ck_assert_int_eq(llt_park_init(&s.park, 0), 0);
+	ck_assert_int_eq(llt_park_init(&s.park, flags), 0);
 	for (int i = 0; i < consumers; i++) {
 		c[i].s = &s;
 		c[i].id = i;
@@ -332,8 +337,10 @@ static void run_storm(int consumers, int all)
 	llt_park_stats(&s.park, &st_);
 	for (int i = 0; i < consumers; i++)
 		total += s.per_consumer[i];
-	fprintf(stderr, "storm: %d consumer(s), notify_%s: %llu items, %llu parks, %llu wake syscalls\n",
-		consumers, all ? "all" : "one", (unsigned long long)n,
+	fprintf(stderr, "storm: %d consumer(s), notify_%s%s: %llu items, %llu parks, %llu wake syscalls\n",
+		consumers, all ? "all" : "one",
+		(s.park.flags & LLT_PARK_IMPL_ASYM) ? ", asymmetric (membarrier)" : "",
+		(unsigned long long)n,
 		(unsigned long long)st_.parks, (unsigned long long)st_.wakes);
 	ck_assert_msg(!ld(&s.stuck), "lost wake-up: the watchdog had to free a waiter");
 	ck_assert_uint_eq(total, n);
@@ -347,13 +354,53 @@ static void run_storm(int consumers, int all)
 
 START_TEST(test_storm_one_consumer)
 {
-	run_storm(1, 0);
+	run_storm(1, 0, 0);
 }
 END_TEST
 
 START_TEST(test_storm_two_consumers_notify_one)
 {
-	run_storm(2, 0);
+	run_storm(2, 0, 0);
+}
+END_TEST
+
+/* The same race with the notifier's fence replaced by a compiler barrier
+ * and the waiter's by membarrier(2) (LLT_PARK_ASYMMETRIC). */
+START_TEST(test_storm_asymmetric)
+{
+	run_storm(1, 0, LLT_PARK_ASYMMETRIC);
+}
+END_TEST
+
+START_TEST(test_storm_asymmetric_two_consumers)
+{
+	run_storm(2, 0, LLT_PARK_ASYMMETRIC);
+}
+END_TEST
+
+/* LLT_PARK_ASYMMETRIC takes effect where membarrier(2) works, never with
+ * LLT_PARK_SHARED (its private command does not reach other processes),
+ * and not with LLT_PARK_FENCE in the environment. */
+START_TEST(test_asymmetric_flag)
+{
+	struct llt_park a, b, c;
+	ck_assert_int_eq(llt_park_init(&a, LLT_PARK_ASYMMETRIC), 0);
+	ck_assert_int_eq(llt_park_init(&b, LLT_PARK_ASYMMETRIC | LLT_PARK_SHARED), 0);
+	ck_assert_int_eq(llt_park_init(&c, 0), 0);
+	ck_assert(!(b.flags & LLT_PARK_IMPL_ASYM));
+	ck_assert(!(c.flags & LLT_PARK_IMPL_ASYM));
+#if defined(HAVE_MEMBARRIER)
+	if (!getenv("LLT_PARK_FENCE") && syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0) > 0 &&
+	    (syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0) & MEMBARRIER_CMD_PRIVATE_EXPEDITED))
+		ck_assert(a.flags & LLT_PARK_IMPL_ASYM);
+#endif
+	/* Waiting and notifying work either way. */
+	uint32_t key = llt_park_prepare_wait(&a);
+	llt_park_notify_one(&a);
+	ck_assert_int_eq(llt_park_commit_wait(&a, key, 0), 0);
+	llt_park_destroy(&a);
+	llt_park_destroy(&b);
+	llt_park_destroy(&c);
 }
 END_TEST
 
@@ -696,6 +743,7 @@ static Suite *park_suite(void)
 	TCase *tc = tcase_create("basic");
 
 	tcase_add_test(tc, test_init_bad_flags);
+	tcase_add_test(tc, test_asymmetric_flag);
 	tcase_add_test(tc, test_notify_no_waiters_no_syscall);
 	tcase_add_test(tc, test_stale_key);
 	tcase_add_test(tc, test_spinning_waiter_no_syscall);
@@ -718,6 +766,8 @@ static Suite *park_suite(void)
 	tc = tcase_create("storm");
 	tcase_add_test(tc, test_storm_one_consumer);
 	tcase_add_test(tc, test_storm_two_consumers_notify_one);
+	tcase_add_test(tc, test_storm_asymmetric);
+	tcase_add_test(tc, test_storm_asymmetric_two_consumers);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 
