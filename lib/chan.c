@@ -206,7 +206,8 @@ static int attempt_recv(struct llt_chan *c, void *elem)
  *    length says little, since it includes the wake-up latency);
  *  - below the ceiling, every probe_gap-th wait spins the whole ceiling,
  *    to notice that waits became short again; a probe that parks doubles
- *    the gap (up to 256 waits), one that succeeds resets it to 1.
+ *    the gap (up to 256 waits); one that succeeds resets the gap to 1
+ *    and the budget to the ceiling, the state of a fresh channel.
  * With a message every 50 us the budget falls to 0 in a dozen waits and a
  * probe costs 20 us per 256 waits (0.2% of a CPU); with dense traffic the
  * budget stays at the ceiling and no side parks. */
@@ -231,6 +232,8 @@ static void spin_won(const struct llt_chan *c, struct llt_chan_impl_side *sd, bo
 	if (c->flags & LLT_CHAN_SPIN_FIXED)
 		return;
 	uint64_t want = 2 * t < c->spin_ns ? 2 * t : c->spin_ns;
+	if (probe)
+		want = c->spin_ns;   /* waits are short again: start afresh */
 	if (sd->spin_ns < want)
 		sd->spin_ns = want;
 	if (probe || sd->spin_ns == c->spin_ns)
