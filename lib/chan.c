@@ -235,7 +235,9 @@ static void spin_won(const struct llt_chan *c, struct llt_chan_impl_side *sd, bo
 	if (probe)
 		want = c->spin_ns;   /* waits are short again: start afresh */
 	if (sd->spin_ns < want)
-		sd->spin_ns = want;
+		/* Relaxed: only this side uses the budget; others may read it
+		 * for diagnostics (the tests do). */
+		__atomic_store_n(&sd->spin_ns, want, __ATOMIC_RELAXED);
 	if (probe || sd->spin_ns == c->spin_ns)
 		sd->probe_gap = 1;
 	if (probe)
@@ -247,7 +249,7 @@ static void spin_lost(const struct llt_chan *c, struct llt_chan_impl_side *sd, b
 {
 	if (c->flags & LLT_CHAN_SPIN_FIXED)
 		return;
-	sd->spin_ns /= 2;
+	__atomic_store_n(&sd->spin_ns, sd->spin_ns / 2, __ATOMIC_RELAXED);  /* as in spin_won() */
 	if (probe) {
 		if (sd->probe_gap < PROBE_GAP_MAX)
 			sd->probe_gap *= 2;

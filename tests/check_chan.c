@@ -461,8 +461,9 @@ END_TEST
  * the 20 us ceiling) stops spinning: its budget falls far below the
  * ceiling and it parks for nearly every message; with
  * LLT_CHAN_SPIN_FIXED the budget stays put.  Then, fed densely again
- * (a message every ~2 us), the budget climbs back: within 256 waits a
- * probe's full-ceiling spin catches a short wait, which restores it. */
+ * (each message ~1 us after the receiver took the last), the budget
+ * climbs back: within 256 waits a probe's full-ceiling spin catches a
+ * short wait, which restores it. */
 struct paced {
 	struct llt_chan *c;
 	uint64_t n;
@@ -507,7 +508,12 @@ static void paced_run(unsigned flags, uint64_t *budget_after_paced, uint64_t *pa
 	*budget_after_paced = __atomic_load_n(&c->rx.spin_ns, __ATOMIC_RELAXED);
 	*parks_paced = st.receiver_parks;
 	for (; i < slow + dense; i++) {
-		uint64_t t0 = llt_clock_now(), gap = llt_clock_from_ns(2000);
+		/* Once the receiver has the previous message, 1 us and send:
+		 * every receive waits, briefly. */
+		do
+			llt_chan_stats(c, &st);
+		while (st.received < i);
+		uint64_t t0 = llt_clock_now(), gap = llt_clock_from_ns(1000);
 		while (llt_clock_now() - t0 < gap)
 			llt_cpu_relax();
 		ck_assert_int_eq(llt_chan_send(c, &i), 0);

@@ -237,8 +237,11 @@ LLT_INLINE void llt_ring_impl_caught_up(uint32_t *hdr, uint64_t c, int32_t ready
  * with constants from the dispatch below, so that for 4-, 8- and 16-byte
  * elements the copy is one or two fixed-size moves and the slot address a
  * shift, exactly the code of llt_ring_push_u64(); only other sizes pay the
- * run-time-size copy (which measured 0.40x the u64 path for 8-byte
- * elements when every size went through it). */
+ * run-time-size copy.  Single-threaded (push then pop, 2-vCPU EPYC),
+ * cycles per element: u64 forms 3.9; generic 8-byte 4.8 (5.4 when it
+ * copied through the run-time size and stride; the rest is the caller's
+ * variable kept in memory because its address is taken); 4-byte 4.7
+ * (was 15.9); 16-byte 13.8 (was 29.0). */
 LLT_INLINE bool llt_ring_impl_push1(struct llt_ring *r, const void *elem, uint32_t esize,
 				    uint32_t stride, size_t ubytes)
 {
