@@ -105,6 +105,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <string.h>
@@ -117,6 +118,11 @@
 
 /* LLT_PARK_NO_FUTEX builds the condition-variable fallback on Linux too,
  * to test it. */
+#if defined(HAVE_MEMBARRIER) && !defined(LLT_PARK_NO_MEMBARRIER)
+#  include <linux/membarrier.h>
+#  include <sys/syscall.h>
+#endif
+
 #if defined(HAVE_FUTEX) && !defined(LLT_PARK_NO_FUTEX)
 #  define USE_FUTEX 1
 #  include <linux/futex.h>
@@ -187,9 +193,69 @@ static int futex_op(const struct llt_park *park, int op)
 }
 #endif
 
+/* -------------------------------------------------- asymmetric fences */
+
+#if defined(HAVE_MEMBARRIER) && !defined(LLT_PARK_NO_MEMBARRIER)
+static int membarrier_call(int cmd)
+{
+	return (int)syscall(__NR_membarrier, cmd, 0, 0);
+}
+
+/* 1 once this process is registered for MEMBARRIER_CMD_PRIVATE_EXPEDITED,
+ * -1 if it cannot be (old kernel, seccomp), 0 not tried yet.  Registering
+ * costs up to a few milliseconds (the kernel waits for an RCU grace
+ * period when the process has threads), once per process.  LLT_PARK_FENCE
+ * in the environment (any value) keeps the symmetric fences, to compare. */
+static int asym_state;
+
+static bool asym_available(void)
+{
+	/* Acquire/release: pairs with the store below; only a flag. */
+	int st = __atomic_load_n(&asym_state, __ATOMIC_ACQUIRE);
+	if (st == 0) {
+		int q = membarrier_call(MEMBARRIER_CMD_QUERY);
+		st = -1;
+		if (q >= 0 && (q & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+		    !secure_getenv("LLT_PARK_FENCE") &&
+		    membarrier_call(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0)
+			st = 1;
+		__atomic_store_n(&asym_state, st, __ATOMIC_RELEASE);
+	}
+	return st > 0;
+}
+
+void llt_park_impl_heavy_fence(struct llt_park *park)
+{
+	(void)park;
+	if (membarrier_call(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0)
+		return;
+	/* EPERM: not registered, i.e. a child forked by a registered process
+	 * on a kernel that does not carry the registration over.  Register
+	 * and retry; registration succeeded in this kernel once already. */
+	if (membarrier_call(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0 &&
+	    membarrier_call(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0)
+		return;
+	/* Not reached on Linux: a registered process's call cannot fail.
+	 * A fence still orders this side. */
+	LLT_ASSERT(!"membarrier failed after registration");
+	LLT_PARK_IMPL_FENCE();
+}
+#else
+static bool asym_available(void)
+{
+	return false;
+}
+
+void llt_park_impl_heavy_fence(struct llt_park *park)
+{
+	(void)park;
+	LLT_PARK_IMPL_FENCE();   /* not reached: LLT_PARK_IMPL_ASYM is never set */
+}
+#endif
+
 int llt_park_init(struct llt_park *park, unsigned flags)
 {
-	if (!park || (flags & ~LLT_PARK_SHARED))
+	if (!park || (flags & ~(LLT_PARK_SHARED | LLT_PARK_ASYMMETRIC)))
 		return -EINVAL;
 #if !USE_FUTEX
 	{
@@ -229,7 +295,11 @@ int llt_park_init(struct llt_park *park, unsigned flags)
 #else
 	memset(park, 0, sizeof(*park));
 #endif
-	park->flags = flags;
+	park->flags = flags & LLT_PARK_SHARED;
+	/* Asymmetric fences only within one process: membarrier(2)'s private
+	 * command reaches this process's CPUs, not another's. */
+	if ((flags & LLT_PARK_ASYMMETRIC) && !(flags & LLT_PARK_SHARED) && asym_available())
+		park->flags |= LLT_PARK_IMPL_ASYM;
 	/* Choose the clock now, not in the first waiter's spin phase. */
 	(void)llt_clock_from_ns(1);
 	return 0;

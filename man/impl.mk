@@ -18,6 +18,7 @@ dist_man3_MANS += \
 	man/man3/llt_objpool_impl_get_slow.3 \
 	man/man3/llt_objpool_impl_put_debug.3 \
 	man/man3/llt_objpool_impl_put_slow.3 \
+	man/man3/llt_park_impl_heavy_fence.3 \
 	man/man3/llt_park_impl_wake.3 \
 	man/man3/llt_prof_impl_slot_slow.3 \
 	man/man3/llt_prof_impl_slow.3 \

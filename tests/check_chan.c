@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <llt/chan.h>
+#include <llt/clock.h>
 #include <llt/cpu.h>
 
 #include "testutil.h"
@@ -456,6 +457,92 @@ START_TEST(idle_receiver_sleeps)
 }
 END_TEST
 
+/* The adaptive spin: a receiver fed a message every 200 us (ten times
+ * the 20 us ceiling) stops spinning: its budget falls far below the
+ * ceiling and it parks for nearly every message; with
+ * LLT_CHAN_SPIN_FIXED the budget stays put.  Then, fed densely again
+ * (each message ~1 us after the receiver took the last), the budget
+ * climbs back: within 256 waits a probe's full-ceiling spin catches a
+ * short wait, which restores it. */
+struct paced {
+	struct llt_chan *c;
+	uint64_t n;
+	int rc;
+};
+
+static void *paced_receiver(void *p)
+{
+	struct paced *pc = p;
+	uint64_t v;
+	if (cpu_b >= 0)
+		llt_cpu_pin(cpu_b);
+	for (uint64_t i = 0; i < pc->n; i++)
+		if (llt_chan_recv(pc->c, &v) != 0 || v != i) {
+			pc->rc = 1;
+			break;
+		}
+	return NULL;
+}
+
+static void paced_run(unsigned flags, uint64_t *budget_after_paced, uint64_t *parks_paced,
+		      uint64_t *budget_after_dense)
+{
+	struct llt_chan_attr attr = {.spin_ns = LLT_CHAN_SPIN_DEFAULT_NS, .flags = flags};
+	struct llt_chan *c;
+	const uint64_t slow = 200, dense = 3000;
+	ck_assert_int_eq(llt_chan_create(1024, 8, &attr, &c), 0);
+	ck_assert_uint_eq(c->rx.spin_ns, LLT_CHAN_SPIN_DEFAULT_NS);
+	struct paced pc = {c, slow + dense, 0};
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, paced_receiver, &pc), 0);
+	if (cpu_a >= 0)
+		llt_cpu_pin(cpu_a);
+	uint64_t i = 0;
+	for (; i < slow; i++) {
+		usleep(200);
+		ck_assert_int_eq(llt_chan_send(c, &i), 0);
+	}
+	usleep(2000);   /* the receiver has taken the last and waits again */
+	struct llt_chan_stats st;
+	llt_chan_stats(c, &st);
+	*budget_after_paced = __atomic_load_n(&c->rx.spin_ns, __ATOMIC_RELAXED);
+	*parks_paced = st.receiver_parks;
+	for (; i < slow + dense; i++) {
+		/* Once the receiver has the previous message, 1 us and send:
+		 * every receive waits, briefly. */
+		do
+			llt_chan_stats(c, &st);
+		while (st.received < i);
+		uint64_t t0 = llt_clock_now(), gap = llt_clock_from_ns(1000);
+		while (llt_clock_now() - t0 < gap)
+			llt_cpu_relax();
+		ck_assert_int_eq(llt_chan_send(c, &i), 0);
+	}
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_int_eq(pc.rc, 0);
+	*budget_after_dense = c->rx.spin_ns;
+	llt_cpu_unpin();
+	llt_chan_free(c);
+}
+
+START_TEST(adaptive_spin)
+{
+	uint64_t b_paced, parks, b_dense;
+	paced_run(0, &b_paced, &parks, &b_dense);
+	printf("adaptive: budget %llu ns after 200 paced messages (%llu parks), %llu ns after dense ones\n",
+	       (unsigned long long)b_paced, (unsigned long long)parks, (unsigned long long)b_dense);
+	ck_assert_uint_lt(b_paced, LLT_CHAN_SPIN_DEFAULT_NS / 8);
+	/* The parks are printed, not asserted: on a loaded machine the
+	 * receiver may get the CPU only after several messages are in. */
+	ck_assert_uint_gt(b_dense, b_paced);
+	paced_run(LLT_CHAN_SPIN_FIXED, &b_paced, &parks, &b_dense);
+	printf("fixed: budget %llu ns after 200 paced messages (%llu parks), %llu ns after dense ones\n",
+	       (unsigned long long)b_paced, (unsigned long long)parks, (unsigned long long)b_dense);
+	ck_assert_uint_eq(b_paced, LLT_CHAN_SPIN_DEFAULT_NS);
+	ck_assert_uint_eq(b_dense, LLT_CHAN_SPIN_DEFAULT_NS);
+}
+END_TEST
+
 /* ------------------------------------------------- fork + shared memory */
 
 START_TEST(shared_between_processes)
@@ -516,6 +603,7 @@ START_TEST(bad_input_changes_nothing)
 	memcpy(copy, mem, size + LLT_PAD_SIZE);
 	struct llt_chan *c = (struct llt_chan *)mem;
 	struct llt_chan_attr bad_flags = {.flags = 0x80};
+	struct llt_chan_attr bad_flags2 = {.flags = 0x4};
 	struct llt_chan_attr bad_reserved = {.reserved = 1};
 	struct llt_chan_attr bad_spin = {.spin_ns = UINT64_MAX};
 	ck_assert_int_eq(llt_chan_init(NULL, 16, 8, NULL), -EINVAL);
@@ -523,6 +611,7 @@ START_TEST(bad_input_changes_nothing)
 	ck_assert_int_eq(llt_chan_init(c, 16, 0, NULL), -EINVAL);
 	ck_assert_int_eq(llt_chan_init(c, SIZE_MAX, 8, NULL), -EINVAL);
 	ck_assert_int_eq(llt_chan_init(c, 16, 8, &bad_flags), -EINVAL);
+	ck_assert_int_eq(llt_chan_init(c, 16, 8, &bad_flags2), -EINVAL);
 	ck_assert_int_eq(llt_chan_init(c, 16, 8, &bad_reserved), -EINVAL);
 	ck_assert_int_eq(llt_chan_init(c, 16, 8, &bad_spin), -EINVAL);
 	ck_assert_int_eq(llt_chan_init((struct llt_chan *)(mem + 8), 16, 8, NULL), -EINVAL);
@@ -572,6 +661,7 @@ int main(void)
 	tcase_add_test(tc, timeouts_expire_never_early);
 	tcase_add_test(tc, wake_storm_loses_nothing);
 	tcase_add_test(tc, idle_receiver_sleeps);
+	tcase_add_test(tc, adaptive_spin);
 	tcase_add_test(tc, shared_between_processes);
 	tcase_add_test(tc, bad_input_changes_nothing);
 	suite_add_tcase(s, tc);

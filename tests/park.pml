@@ -18,7 +18,13 @@
  * block.  Promela executes statements in a sequentially consistent
  * interleaving, which is what the protocol's two full fences buy: the
  * notifier's publication is visible before it loads the waiter count,
- * and the waiter's increment before it re-checks.  The futex is a compare
+ * and the waiter's increment before it re-checks.  LLT_PARK_ASYMMETRIC
+ * buys the same with the waiter's membarrier(2) and the notifier's
+ * compiler barrier (see <llt/bits/park_impl.h>: the notifier's load
+ * either follows the barrier the call forced on its CPU, and sees the
+ * increment, or precedes it together with the publication, which the
+ * re-check then sees), so this model covers both modes; the broken
+ * variant NO_NOTIFY_FENCE stands for either pair losing a half.  The futex is a compare
  * and block in one atomic step (the kernel compares under its bucket
  * lock); FUTEX_WAKE of one thread takes any queued thread (the kernel's
  * queue is ordered by priority, so the model does not assume FIFO).  The

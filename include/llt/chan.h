@@ -24,17 +24,25 @@ LLT_BEGIN_DECLS
 
 /* Flags of struct llt_chan_attr. */
 #define LLT_CHAN_SHARED 0x1u  /* the sides may be in different processes */
+#define LLT_CHAN_SPIN_FIXED 0x2u  /* always spin spin_ns before parking,
+				     instead of adapting (see below) */
 
-/* The spin budget a channel gets by default, in nanoseconds: about the
- * cost of one park and wake-up here (a futex round trip between two
- * vCPUs takes 10-20 us), so a side that spins this long and then parks
- * wastes at most twice what the best fixed choice would. */
+/* The spin budget's ceiling by default, in nanoseconds: about the cost of
+ * one park and wake-up here (a futex round trip between two vCPUs takes
+ * 10-20 us), so a side that spins this long and then parks wastes at
+ * most twice what the best fixed choice would.  Unless LLT_CHAN_SPIN_FIXED
+ * is given, each side adapts its budget below the ceiling to the waits it
+ * sees (lib/chan.c): a wait that ends while spinning keeps the budget at
+ * least twice that wait; a wait that had to park halves it; and an
+ * occasional full-ceiling spin, ever rarer while it keeps failing, finds
+ * out when traffic has become dense again. */
 #define LLT_CHAN_SPIN_DEFAULT_NS UINT64_C(20000)
 
 /* Options of llt_chan_init() and llt_chan_create(); NULL means defaults. */
 struct llt_chan_attr {
-	uint64_t spin_ns;   /* spin this long before parking; 0 = park at once */
-	unsigned flags;     /* LLT_CHAN_SHARED */
+	uint64_t spin_ns;   /* the spin budget's ceiling (with LLT_CHAN_SPIN_FIXED:
+			       the budget); 0 = park at once */
+	unsigned flags;     /* LLT_CHAN_SHARED, LLT_CHAN_SPIN_FIXED */
 	unsigned reserved;  /* must be 0 */
 };
 
@@ -50,11 +58,13 @@ struct llt_chan_stats {
 	uint64_t receiver_wakes;    /* wake-up syscalls made for the receiver */
 };
 
-/* Private: each side's counters on a line of its own. */
+/* Private: each side's counters and spin state on a line of its own. */
 struct llt_chan_impl_side {
 	uint64_t ops;       /* elements moved */
 	uint64_t misses;    /* calls that found the ring full (tx) or empty (rx) */
-	uint64_t reserved[2];
+	uint64_t spin_ns;   /* the adaptive spin budget (only this side uses it) */
+	uint32_t probe_in;  /* waits until the next full-ceiling spin */
+	uint32_t probe_gap; /* waits between such spins, doubled while they fail */
 };
 
 /* The channel; the ring's slots follow it.  Treat members as private. */

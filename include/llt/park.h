@@ -7,7 +7,8 @@
  * in nanoseconds, then sleeps on a futex (a pthread condition variable
  * where there is no futex).  A notifier publishes its data and calls
  * llt_park_notify_one or llt_park_notify_all, which cost one full fence
- * and one load when nobody waits: no store, no syscall.  The design is
+ * and one load when nobody waits: no store, no syscall (with
+ * LLT_PARK_ASYMMETRIC, one load and no fence: the waiters pay instead).  The design is
  * Dmitry Vyukov's event count (as in folly's EventCount and Taskflow's
  * Notifier), with a count of wake syscalls in flight (as in .NET's
  * LowLevelLifoSemaphore) so that at most one syscall is made per sleep;
@@ -24,6 +25,12 @@ LLT_BEGIN_DECLS
 /* Flags of llt_park_init(). */
 #define LLT_PARK_SHARED 0x1u  /* waiters and notifiers may be in different
 				 processes (object in a MAP_SHARED mapping) */
+#define LLT_PARK_ASYMMETRIC 0x2u  /* waiters pay a membarrier(2) system call
+				 in prepare_wait so that a notify that finds
+				 nobody waiting needs no fence; for parks
+				 notified far more often than waited on.
+				 Ignored with LLT_PARK_SHARED or where the
+				 kernel lacks the call. */
 
 /* The object.  Only the llt_park_* functions touch its fields.  It has no
  * pointers, so it works at any address in a shared mapping, and it sits on
@@ -37,7 +44,7 @@ struct llt_park {
 	 * with a syscall; signals the wake syscalls still in flight, which
 	 * spare later notifies a syscall (see <llt/bits/park_impl.h>). */
 	LLT_PADDED uint64_t word;
-	uint32_t flags;         /* LLT_PARK_SHARED */
+	uint32_t flags;         /* LLT_PARK_SHARED, LLT_PARK_IMPL_ASYM */
 	uint32_t reserved0;
 	uint64_t parks;         /* futex waits (or condvar waits) entered */
 	uint64_t wakes;         /* futex wakes (or condvar signals) issued */
@@ -71,6 +78,8 @@ LLT_API void llt_park_stats(const struct llt_park *park,
 
 /* Private: the slow path of the notify functions. */
 LLT_API void llt_park_impl_wake(struct llt_park *park, int all);
+/* Private: the waiter's half of the asymmetric fence pair. */
+LLT_API void llt_park_impl_heavy_fence(struct llt_park *park);
 
 LLT_END_DECLS
 

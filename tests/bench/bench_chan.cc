@@ -57,14 +57,30 @@ struct Queue {
 struct LltQueue {
 	struct llt_chan *c = nullptr;
 	uint64_t spin;
-	explicit LltQueue(uint64_t spin_ns) : spin(spin_ns) { reset(); }
-	~LltQueue() { llt_chan_free(c); }
+	unsigned flags;
+	// flags: LLT_CHAN_SPIN_FIXED, and LLT_CHAN_SHARED for the fenced
+	// parks of libllt 0.1 (a shared channel keeps the symmetric fences;
+	// it works in private memory too, through llt_chan_init()).
+	explicit LltQueue(uint64_t spin_ns, unsigned fl = 0) : spin(spin_ns), flags(fl) { reset(); }
+	~LltQueue() { drop(); }
+	void drop()
+	{
+		if (c) {
+			llt_chan_destroy(c);
+			free(c);
+			c = nullptr;
+		}
+	}
 	void reset()
 	{
-		llt_chan_free(c);
-		struct llt_chan_attr a = {spin, 0, 0};
-		if (llt_chan_create(1024, sizeof(Msg), &a, &c) != 0)
+		drop();
+		struct llt_chan_attr a = {spin, flags, 0};
+		size_t size = (llt_chan_memsize(1024, sizeof(Msg)) + LLT_PAD_SIZE - 1) / LLT_PAD_SIZE * LLT_PAD_SIZE;
+		void *mem = nullptr;
+		if (posix_memalign(&mem, LLT_PAD_SIZE, size) != 0 ||
+		    llt_chan_init(static_cast<struct llt_chan *>(mem), 1024, sizeof(Msg), &a) != 0)
 			abort();
+		c = static_cast<struct llt_chan *>(mem);
 	}
 	uint64_t wakes() const
 	{
@@ -225,14 +241,25 @@ int main(int argc, char **argv)
 	cpu_rx = cpus[1];
 	llt_clock_init(LLT_CLOCK_MODE_AUTO);
 
-	LltQueue l_def(LLT_CHAN_SPIN_DEFAULT_NS), l_park(0), l_spin(200000);
+	// The default (adaptive spin up to 20 us, asymmetric parks), the
+	// fixed budgets, and the same with the fenced parks of libllt 0.1
+	// (LLT_CHAN_SHARED): "fixed 20us, fenced" is 0.1's default channel.
+	LltQueue l_def(LLT_CHAN_SPIN_DEFAULT_NS), l_fix(LLT_CHAN_SPIN_DEFAULT_NS, LLT_CHAN_SPIN_FIXED),
+		l_fixf(LLT_CHAN_SPIN_DEFAULT_NS, LLT_CHAN_SPIN_FIXED | LLT_CHAN_SHARED), l_park(0),
+		l_parkf(0, LLT_CHAN_SHARED), l_spin(200000, LLT_CHAN_SPIN_FIXED);
 	std::vector<Queue> qs;
-	qs.push_back({"llt_chan spin 20us (default)", [&](const Msg &m) { llt_chan_send(l_def.c, &m); },
-		      [&](Msg &m) { llt_chan_recv(l_def.c, &m); }, [&] { l_def.reset(); }, [&] { return l_def.wakes(); }});
-	qs.push_back({"llt_chan spin 0 (park at once)", [&](const Msg &m) { llt_chan_send(l_park.c, &m); },
-		      [&](Msg &m) { llt_chan_recv(l_park.c, &m); }, [&] { l_park.reset(); }, [&] { return l_park.wakes(); }});
-	qs.push_back({"llt_chan spin 200us (never parks)", [&](const Msg &m) { llt_chan_send(l_spin.c, &m); },
-		      [&](Msg &m) { llt_chan_recv(l_spin.c, &m); }, [&] { l_spin.reset(); }, [&] { return l_spin.wakes(); }});
+	auto add = [&](const char *name, LltQueue &q) {
+		LltQueue *p = &q;
+		qs.push_back({name, [p](const Msg &m) { llt_chan_send(p->c, &m); },
+			      [p](Msg &m) { llt_chan_recv(p->c, &m); }, [p] { p->reset(); },
+			      [p] { return p->wakes(); }});
+	};
+	add("llt_chan default (adaptive <=20us)", l_def);
+	add("llt_chan spin 20us fixed", l_fix);
+	add("llt_chan spin 20us fixed, fenced", l_fixf);
+	add("llt_chan spin 0 (park at once)", l_park);
+	add("llt_chan spin 0, fenced", l_parkf);
+	add("llt_chan spin 200us (never parks)", l_spin);
 #ifdef HAVE_TBB
 	tbb::concurrent_bounded_queue<Msg> tbbq;
 	tbbq.set_capacity(1024);

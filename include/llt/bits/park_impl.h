@@ -44,6 +44,31 @@
 #  define LLT_PARK_IMPL_FENCE() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #endif
 
+/* In park->flags: set by llt_park_init() when LLT_PARK_ASYMMETRIC was
+ * asked for and the process could register for membarrier(2)'s
+ * MEMBARRIER_CMD_PRIVATE_EXPEDITED.  Then the store-buffering pair below
+ * is asymmetric: the waiter's full fence becomes that system call, which
+ * runs a full barrier on every CPU that runs a thread of this process
+ * (so the notifier's CPU too, wherever it is in its code), and the
+ * notifier's fence becomes a compiler barrier.  This is the use
+ * membarrier(2) was made for (its manual: "the fast path can use compiler
+ * barriers instead of memory barriers, with the slow path calling
+ * membarrier"), and folly's asymmetric_thread_fence_light/heavy
+ * (folly/synchronization/AsymmetricThreadFence.h, after C++ proposal
+ * P1202, "Asymmetric fences"): a light fence paired with a heavy one
+ * orders like two seq_cst fences.  The argument, for the notifier's
+ * publication store S, its load L of the word, the waiter's increment I
+ * and its re-check R: the system call makes the notifier's CPU execute a
+ * full barrier B at some point of its instruction stream, after I is
+ * visible (the call begins with a full barrier) and before the call
+ * returns to R.  If L comes after B, L sees I and the notifier wakes the
+ * waiter; otherwise S (before L in program order, which the compiler
+ * barrier keeps in the code) is before B too, so B makes S visible
+ * before R looks, and R sees the data.  A CPU not running the process at
+ * the time has passed a context switch, a full barrier, since its last
+ * access. */
+#define LLT_PARK_IMPL_ASYM 0x80000000u
+
 /* Announce a wait and return the key to pass to llt_park_commit_wait.
  * The caller must re-check its condition after this call.  The increment
  * and the fence after it form the waiter's half of a store-buffering
@@ -57,7 +82,11 @@ LLT_INLINE uint32_t llt_park_prepare_wait(struct llt_park *park)
 	uint64_t w = __atomic_fetch_add(&park->word, LLT_PARK_IMPL_WAITER,
 					__ATOMIC_SEQ_CST);
 	LLT_ASSERT(LLT_PARK_IMPL_WAITERS(w) < LLT_PARK_IMPL_MAX_WAITERS);
-	LLT_PARK_IMPL_FENCE();
+	/* flags is written once, by llt_park_init(), before any use. */
+	if (park->flags & LLT_PARK_IMPL_ASYM)
+		llt_park_impl_heavy_fence(park);  /* membarrier(2) */
+	else
+		LLT_PARK_IMPL_FENCE();
 	return LLT_PARK_IMPL_KEY(w);
 }
 
@@ -79,8 +108,13 @@ LLT_INLINE void llt_park_impl_notify(struct llt_park *park, int all)
 
 	/* The notifier's half of the store-buffering pair (see
 	 * llt_park_prepare_wait): orders the caller's publication before
-	 * the load of the waiter count. */
-	LLT_PARK_IMPL_FENCE();
+	 * the load of the waiter count.  With LLT_PARK_IMPL_ASYM, a compiler
+	 * barrier: the waiter's membarrier(2) supplies the hardware fence
+	 * (see LLT_PARK_IMPL_ASYM above).  flags shares the word's line. */
+	if (park->flags & LLT_PARK_IMPL_ASYM)
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	else
+		LLT_PARK_IMPL_FENCE();
 	/* Relaxed: the fence above and the fence in prepare_wait order it
 	 * against the waiter's increment; the data travels through the
 	 * caller's own release/acquire pair and through the release epoch

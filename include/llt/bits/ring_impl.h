@@ -86,11 +86,15 @@ LLT_INLINE unsigned char *llt_ring_impl_group(const struct llt_ring *r, uint64_t
 }
 
 /* Moves a side m elements on within its group (m <= per - idx); returns
- * true when that finishes the group. */
-LLT_INLINE bool llt_ring_impl_step(struct llt_ring_impl_side *s, uint32_t m)
+ * true when that finishes the group.  The _at form takes the index and
+ * the group size the caller loaded before it stored into the slots: the
+ * slots are bytes, which the compiler must assume alias the side's
+ * fields, and would otherwise load again. */
+LLT_INLINE bool llt_ring_impl_step_at(struct llt_ring_impl_side *s, uint32_t idx, uint32_t per,
+				      uint32_t m)
 {
-	uint32_t i = s->idx + m;
-	bool done = i == s->per;
+	uint32_t i = idx + m;
+	bool done = i == per;
 	if (done) {
 		uint64_t o = s->off + s->gsize;
 		s->off = o == s->span ? 0 : o;
@@ -98,6 +102,11 @@ LLT_INLINE bool llt_ring_impl_step(struct llt_ring_impl_side *s, uint32_t m)
 	}
 	s->idx = i;
 	return done;
+}
+
+LLT_INLINE bool llt_ring_impl_step(struct llt_ring_impl_side *s, uint32_t m)
+{
+	return llt_ring_impl_step_at(s, s->idx, s->per, m);
 }
 
 /* The producer's position: relaxed, read only by llt_ring_size() and
@@ -122,20 +131,55 @@ LLT_INLINE void llt_ring_impl_cons_done(struct llt_ring *r, uint32_t *hdr, uint6
 	__atomic_store_n(&r->cons.pos, c, __ATOMIC_RELEASE);
 }
 
-/* Copies m elements of esize bytes between strided arrays: inline word
- * moves for 8 bytes and for small multiples of 8, memcpy otherwise. */
+/* The bytes the compiler knows to be addressable at p, or (size_t)-1.
+ * The copies below test it together with the element size, so that a
+ * fixed-size branch that cannot run for the caller's object (an 8-byte
+ * move into a caller's uint32_t, a 16-byte one into its uint64_t) is
+ * dead code at compile time and raises no -Warray-bounds or
+ * -Wstringop-overflow in the caller's build. */
+#if defined(__GNUC__)
+#  define LLT_RING_IMPL_BOS(p) __builtin_object_size((p), 0)
+#else
+#  define LLT_RING_IMPL_BOS(p) ((size_t)-1)
+#endif
+
+/* With constant strides, GCC turns the loops below into a call to
+ * memcpy (-ftree-loop-distribute-patterns), which for the at most 7
+ * elements of a group measured about twice the cost of the inline moves
+ * (single-thread push_bulk + pop_bulk of 32 8-byte elements: 6.7 cycles
+ * per element against 3.5).  An empty asm statement in the loop body
+ * keeps the moves inline; it emits nothing. */
+#if defined(__GNUC__)
+#  define LLT_RING_IMPL_NO_MEMCPY() __asm__ __volatile__("")
+#else
+#  define LLT_RING_IMPL_NO_MEMCPY() ((void)0)
+#endif
+
+/* Copies m elements of esize bytes between strided arrays: inline moves
+ * for 4 and 8 bytes and for small multiples of 8, memcpy otherwise.
+ * ubytes: LLT_RING_IMPL_BOS() of the caller's array, which it says
+ * holds un elements. */
 LLT_INLINE void llt_ring_impl_copy(unsigned char *dst, size_t dstride,
 				   const unsigned char *src, size_t sstride,
-				   uint32_t esize, uint32_t m)
+				   uint32_t esize, uint32_t m, size_t ubytes, size_t un)
 {
 	uint32_t i, w;
-	if (LLT_LIKELY(esize == 8)) {
+	if (LLT_LIKELY(esize == 8 && ubytes / 8 >= un)) {
 		for (i = 0; i < m; i++) {
 			uint64_t v;
 			memcpy(&v, src + i * sstride, 8);
 			memcpy(dst + i * dstride, &v, 8);
+			LLT_RING_IMPL_NO_MEMCPY();
 		}
-	} else if ((esize & 7) == 0 && esize <= 64) {
+	} else if (esize == 4 && ubytes / 4 >= un) {
+		for (i = 0; i < m; i++) {
+			uint32_t v;
+			memcpy(&v, src + i * sstride, 4);
+			memcpy(dst + i * dstride, &v, 4);
+			LLT_RING_IMPL_NO_MEMCPY();
+		}
+	} else if ((esize & 7) == 0 && esize <= 64 && ubytes / 8 >= un &&
+		   ubytes >= (size_t)esize * un) {
 		for (i = 0; i < m; i++)
 			for (w = 0; w < esize; w += 8) {
 				uint64_t v;
@@ -189,29 +233,44 @@ LLT_INLINE void llt_ring_impl_caught_up(uint32_t *hdr, uint64_t c, int32_t ready
 
 /* ------------------------------------------------------------ single item */
 
-LLT_INLINE bool llt_ring_push(struct llt_ring *r, const void *elem)
+/* One push or pop of an element of esize bytes, stride apart.  Called
+ * with constants from the dispatch below, so that for 4-, 8- and 16-byte
+ * elements the copy is one or two fixed-size moves and the slot address a
+ * shift, exactly the code of llt_ring_push_u64(); only other sizes pay the
+ * run-time-size copy.  Single-threaded (push then pop, 2-vCPU EPYC),
+ * cycles per element: u64 forms 3.9; generic 8-byte 4.8 (5.4 when it
+ * copied through the run-time size and stride; the rest is the caller's
+ * variable kept in memory because its address is taken); 4-byte 4.7
+ * (was 15.9); 16-byte 13.8 (was 29.0). */
+LLT_INLINE bool llt_ring_impl_push1(struct llt_ring *r, const void *elem, uint32_t esize,
+				    uint32_t stride, size_t ubytes)
 {
 	struct llt_ring_impl_side *s = &r->prod;
 	const uint64_t p = s->pos;        /* only this thread writes it */
+	const uint32_t idx = s->idx, per = s->per;
 	unsigned char *g = llt_ring_impl_group(r, s->off);
 	uint32_t *hdr = (uint32_t *)(void *)g;
 
 	LLT_ASSERT(s->magic == LLT_RING_IMPL_MAGIC);
 	if (llt_ring_impl_free(r, hdr, p) <= 0)
 		return false;
-	llt_ring_impl_copy(g + 8 + (size_t)s->idx * s->stride, 0,
-			   (const unsigned char *)elem, 0, s->esize, 1);
+	llt_ring_impl_copy(g + 8 + (size_t)idx * stride, 0,
+			   (const unsigned char *)elem, 0, esize, 1, ubytes, 1);
 	/* Release: pairs with the consumer's acquire load of pub; the element
 	 * is visible to it. */
 	__atomic_store_n(hdr, (uint32_t)(p + 1), __ATOMIC_RELEASE);
-	llt_ring_impl_prod_done(r, p + 1, 1);
+	llt_ring_impl_step_at(s, idx, per, 1);
+	/* Relaxed: read only by llt_ring_size() and friends. */
+	__atomic_store_n(&s->pos, p + 1, __ATOMIC_RELAXED);
 	return true;
 }
 
-LLT_INLINE bool llt_ring_pop(struct llt_ring *r, void *elem)
+LLT_INLINE bool llt_ring_impl_pop1(struct llt_ring *r, void *elem, uint32_t esize,
+				   uint32_t stride, size_t ubytes)
 {
 	struct llt_ring_impl_side *s = &r->cons;
 	const uint64_t c = s->pos;        /* only this thread writes it */
+	const uint32_t idx = s->idx, per = s->per;
 	unsigned char *g = llt_ring_impl_group(r, s->off);
 	uint32_t *hdr = (uint32_t *)(void *)g;
 
@@ -221,63 +280,84 @@ LLT_INLINE bool llt_ring_pop(struct llt_ring *r, void *elem)
 	if (ready <= 0)
 		return false;
 	llt_ring_impl_copy((unsigned char *)elem, 0,
-			   g + 8 + (size_t)s->idx * s->stride, 0, s->esize, 1);
+			   g + 8 + (size_t)idx * stride, 0, esize, 1, ubytes, 1);
 	llt_ring_impl_caught_up(hdr, c + 1, ready);
-	llt_ring_impl_cons_done(r, hdr, c + 1, 1);
+	/* Release (both stores): pair with the producer's acquire loads in
+	 * llt_ring_impl_free(); the read is done before it reuses the slot.
+	 * See llt_ring_impl_cons_done(). */
+	if (llt_ring_impl_step_at(s, idx, per, 1))
+		__atomic_store_n(hdr + 1, (uint32_t)(c + 1), __ATOMIC_RELEASE);
+	__atomic_store_n(&s->pos, c + 1, __ATOMIC_RELEASE);
 	return true;
+}
+
+LLT_INLINE bool llt_ring_push(struct llt_ring *r, const void *elem)
+{
+	const uint32_t e = r->prod.esize;  /* on the producer's own line */
+	const size_t b = LLT_RING_IMPL_BOS(elem);
+	if (LLT_LIKELY(e == 8 && b >= 8))
+		return llt_ring_impl_push1(r, elem, 8, 8, b);
+	if (e == 4 && b >= 4)
+		return llt_ring_impl_push1(r, elem, 4, 8, b);
+	if (e == 16 && b >= 16)
+		return llt_ring_impl_push1(r, elem, 16, 16, b);
+	return llt_ring_impl_push1(r, elem, e, r->prod.stride, b);
+}
+
+LLT_INLINE bool llt_ring_pop(struct llt_ring *r, void *elem)
+{
+	const uint32_t e = r->cons.esize;  /* on the consumer's own line */
+	const size_t b = LLT_RING_IMPL_BOS(elem);
+	if (LLT_LIKELY(e == 8 && b >= 8))
+		return llt_ring_impl_pop1(r, elem, 8, 8, b);
+	if (e == 4 && b >= 4)
+		return llt_ring_impl_pop1(r, elem, 4, 8, b);
+	if (e == 16 && b >= 16)
+		return llt_ring_impl_pop1(r, elem, 16, 16, b);
+	return llt_ring_impl_pop1(r, elem, e, r->cons.stride, b);
 }
 
 /* The 8-byte fast path: the ring must have been initialised with
  * elem_size 8. */
 LLT_INLINE bool llt_ring_push_u64(struct llt_ring *r, uint64_t v)
 {
-	struct llt_ring_impl_side *s = &r->prod;
-	const uint64_t p = s->pos;        /* only this thread writes it */
-	unsigned char *g = llt_ring_impl_group(r, s->off);
-	uint32_t *hdr = (uint32_t *)(void *)g;
-
-	LLT_ASSERT(s->esize == 8);
-	if (llt_ring_impl_free(r, hdr, p) <= 0)
-		return false;
-	memcpy(g + 8 + (size_t)s->idx * 8, &v, 8);
-	/* Release: pairs with the consumer's acquire load of pub. */
-	__atomic_store_n(hdr, (uint32_t)(p + 1), __ATOMIC_RELEASE);
-	llt_ring_impl_prod_done(r, p + 1, 1);
-	return true;
+	LLT_ASSERT(r->prod.esize == 8);
+	return llt_ring_impl_push1(r, &v, 8, 8, 8);
 }
 
 LLT_INLINE bool llt_ring_pop_u64(struct llt_ring *r, uint64_t *v)
 {
-	struct llt_ring_impl_side *s = &r->cons;
-	const uint64_t c = s->pos;        /* only this thread writes it */
-	unsigned char *g = llt_ring_impl_group(r, s->off);
-	uint32_t *hdr = (uint32_t *)(void *)g;
-
-	int32_t ready = llt_ring_impl_ready(hdr, c);
-
-	LLT_ASSERT(s->esize == 8);
-	if (ready <= 0)
-		return false;
-	memcpy(v, g + 8 + (size_t)s->idx * 8, 8);
-	llt_ring_impl_caught_up(hdr, c + 1, ready);
-	llt_ring_impl_cons_done(r, hdr, c + 1, 1);
-	return true;
+	LLT_ASSERT(r->cons.esize == 8);
+	return llt_ring_impl_pop1(r, v, 8, 8, 8);
 }
 
 /* ------------------------------------------------------------------ bulk */
 
-LLT_INLINE size_t llt_ring_push_bulk(struct llt_ring *r, const void *elems, size_t n)
+/* Bulk bodies, called with constant esize and stride for 4-, 8- and
+ * 16-byte elements (see llt_ring_push()), so the per-group copy is a loop
+ * of fixed moves with constant strides.  One group (up to `per` elements)
+ * costs one load of the group's word, one release store of the other,
+ * and the copy; the producer's position is stored once per call (it is
+ * read only by llt_ring_size()), the consumer's once per call too: it is
+ * the producer's fallback for the slots of the consumer's current group,
+ * and every group the call finished was already freed through its free
+ * word (llt_ring_impl_cons_done()). */
+LLT_INLINE size_t llt_ring_impl_push_bulk(struct llt_ring *r, const void *elems, size_t n,
+					  uint32_t esize, uint32_t stride, size_t ubytes)
 {
 	struct llt_ring_impl_side *s = &r->prod;
 	const unsigned char *src = (const unsigned char *)elems;
-	uint64_t p = s->pos;              /* only this thread writes it */
+	const uint64_t p0 = s->pos;       /* only this thread writes it */
+	const uint32_t per = s->per;
+	uint64_t p = p0;
 	size_t done = 0;
 
 	LLT_ASSERT(s->magic == LLT_RING_IMPL_MAGIC);
 	while (done < n) {
+		const uint32_t idx = s->idx;
 		unsigned char *g = llt_ring_impl_group(r, s->off);
 		uint32_t *hdr = (uint32_t *)(void *)g;
-		uint32_t m = s->per - s->idx;
+		uint32_t m = per - idx;
 		int64_t avail = llt_ring_impl_free(r, hdr, p);
 		if (avail <= 0)
 			break;
@@ -285,30 +365,37 @@ LLT_INLINE size_t llt_ring_push_bulk(struct llt_ring *r, const void *elems, size
 			m = (uint32_t)avail;
 		if (n - done < m)
 			m = (uint32_t)(n - done);
-		llt_ring_impl_copy(g + 8 + (size_t)s->idx * s->stride, s->stride,
-				   src + done * s->esize, s->esize, s->esize, m);
+		llt_ring_impl_copy(g + 8 + (size_t)idx * stride, stride,
+				   src + done * esize, esize, esize, m, ubytes, n);
 		p += m;
 		/* Release: pairs with the consumer's acquire load of pub; the m
 		 * elements are visible to it. */
 		__atomic_store_n(hdr, (uint32_t)p, __ATOMIC_RELEASE);
-		llt_ring_impl_prod_done(r, p, m);
+		llt_ring_impl_step_at(s, idx, per, m);
 		done += m;
 	}
+	if (p != p0)
+		/* Relaxed: read only by llt_ring_size() and friends. */
+		__atomic_store_n(&s->pos, p, __ATOMIC_RELAXED);
 	return done;
 }
 
-LLT_INLINE size_t llt_ring_pop_bulk(struct llt_ring *r, void *elems, size_t n)
+LLT_INLINE size_t llt_ring_impl_pop_bulk(struct llt_ring *r, void *elems, size_t n,
+					 uint32_t esize, uint32_t stride, size_t ubytes)
 {
 	struct llt_ring_impl_side *s = &r->cons;
 	unsigned char *dst = (unsigned char *)elems;
-	uint64_t c = s->pos;              /* only this thread writes it */
+	const uint64_t c0 = s->pos;       /* only this thread writes it */
+	const uint32_t per = s->per;
+	uint64_t c = c0;
 	size_t done = 0;
 
 	LLT_ASSERT(s->magic == LLT_RING_IMPL_MAGIC);
 	while (done < n) {
+		const uint32_t idx = s->idx;
 		unsigned char *g = llt_ring_impl_group(r, s->off);
 		uint32_t *hdr = (uint32_t *)(void *)g;
-		uint32_t m = s->per - s->idx;
+		uint32_t m = per - idx;
 		int32_t ready = llt_ring_impl_ready(hdr, c);
 		if (ready <= 0)
 			break;
@@ -316,13 +403,48 @@ LLT_INLINE size_t llt_ring_pop_bulk(struct llt_ring *r, void *elems, size_t n)
 			m = (uint32_t)ready;
 		if (n - done < m)
 			m = (uint32_t)(n - done);
-		llt_ring_impl_copy(dst + done * s->esize, s->esize,
-				   g + 8 + (size_t)s->idx * s->stride, s->stride, s->esize, m);
+		llt_ring_impl_copy(dst + done * esize, esize,
+				   g + 8 + (size_t)idx * stride, stride, esize, m, ubytes, n);
 		c += m;
-		llt_ring_impl_cons_done(r, hdr, c, m);
+		if (llt_ring_impl_step_at(s, idx, per, m))
+			/* Release: pairs with the producer's acquire load of free
+			 * (llt_ring_impl_free()); this group's reads are done
+			 * before it reuses the slots. */
+			__atomic_store_n(hdr + 1, (uint32_t)c, __ATOMIC_RELEASE);
 		done += m;
 	}
+	if (c != c0)
+		/* Release: pairs with the producer's acquire load of the
+		 * position on its fallback (llt_ring_impl_free()); every read
+		 * of this call is done before it reuses a slot. */
+		__atomic_store_n(&s->pos, c, __ATOMIC_RELEASE);
 	return done;
+}
+
+LLT_INLINE size_t llt_ring_push_bulk(struct llt_ring *r, const void *elems, size_t n)
+{
+	const uint32_t e = r->prod.esize;  /* on the producer's own line */
+	const size_t b = LLT_RING_IMPL_BOS(elems);
+	if (LLT_LIKELY(e == 8 && b / 8 >= n))
+		return llt_ring_impl_push_bulk(r, elems, n, 8, 8, b);
+	if (e == 4 && b / 4 >= n)
+		return llt_ring_impl_push_bulk(r, elems, n, 4, 8, b);
+	if (e == 16 && b / 16 >= n)
+		return llt_ring_impl_push_bulk(r, elems, n, 16, 16, b);
+	return llt_ring_impl_push_bulk(r, elems, n, e, r->prod.stride, b);
+}
+
+LLT_INLINE size_t llt_ring_pop_bulk(struct llt_ring *r, void *elems, size_t n)
+{
+	const uint32_t e = r->cons.esize;  /* on the consumer's own line */
+	const size_t b = LLT_RING_IMPL_BOS(elems);
+	if (LLT_LIKELY(e == 8 && b / 8 >= n))
+		return llt_ring_impl_pop_bulk(r, elems, n, 8, 8, b);
+	if (e == 4 && b / 4 >= n)
+		return llt_ring_impl_pop_bulk(r, elems, n, 4, 8, b);
+	if (e == 16 && b / 16 >= n)
+		return llt_ring_impl_pop_bulk(r, elems, n, 16, 16, b);
+	return llt_ring_impl_pop_bulk(r, elems, n, e, r->cons.stride, b);
 }
 
 /* ------------------------------------------------------------- zero copy */
