@@ -13,13 +13,18 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <llt/cpu.h>
 #include <llt/mpmc.h>
+#if defined(HAVE_MEMBARRIER)
+#  include <linux/membarrier.h>
+#endif
 
 #include "testutil.h"
 
@@ -712,6 +717,80 @@ START_TEST(idle_receivers_sleep)
 }
 END_TEST
 
+/* ------------------------------------------------- layout and notifier */
+
+/* Every position of a lap has its own slot, inside the channel's memory,
+ * and consecutive positions never share an LLT_PAD_SIZE block (the index
+ * remapping, or padding), whatever the capacity and element size. */
+START_TEST(slots_spread_and_cover)
+{
+	const size_t capacities[] = {1, 2, 8, 16, 64, 1000, 4096};
+	const size_t sizes[] = {8, 16, 24, 120, 200};
+	for (size_t f = 0; f < 2; f++)
+		for (size_t ci = 0; ci < sizeof capacities / sizeof capacities[0]; ci++)
+			for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+				struct llt_mpmc_attr a = {.flags = f ? LLT_MPMC_PAD_SLOTS : 0};
+				struct llt_mpmc *m;
+				ck_assert_int_eq(llt_mpmc_create(capacities[ci], sizes[si], &a, &m), 0);
+				size_t cap = llt_mpmc_capacity(m), stride = m->stride;
+				size_t size = llt_mpmc_memsize(capacities[ci], sizes[si], a.flags);
+				unsigned char *base = (unsigned char *)(m + 1);
+				unsigned char *used = calloc(cap, 1);
+				ck_assert_ptr_nonnull(used);
+				for (uint64_t p = 0; p < 2 * cap; p++) {
+					unsigned char *s = llt_mpmc_impl_slot(m, p + UINT64_C(0xfffffffffffff000));
+					size_t off = (size_t)(s - base);
+					ck_assert_uint_eq(off % stride, 0);
+					ck_assert_uint_lt(off / stride, cap);
+					ck_assert_uint_le((size_t)(s + stride - (unsigned char *)m), size);
+					if (p < cap) {
+						ck_assert_msg(!used[off / stride], "cap %zu size %zu: two positions share slot %zu",
+							      cap, sizes[si], off / stride);
+						used[off / stride] = 1;
+					}
+					/* Slots of a block or more may touch at their
+					 * ends unless padded; smaller ones never do once
+					 * there are two blocks. */
+					if (cap >= 2 && cap * stride >= 2 * LLT_PAD_SIZE && (f || 2 * stride <= LLT_PAD_SIZE)) {
+						unsigned char *n = llt_mpmc_impl_slot(m, p + 1 + UINT64_C(0xfffffffffffff000));
+						size_t a0 = off / LLT_PAD_SIZE, a1 = (size_t)(n - base) / LLT_PAD_SIZE;
+						size_t e0 = (off + stride - 1) / LLT_PAD_SIZE;
+						size_t e1 = ((size_t)(n - base) + stride - 1) / LLT_PAD_SIZE;
+						ck_assert_msg(e0 < a1 || e1 < a0,
+							      "cap %zu size %zu pad %zu: positions %llu and %llu share a block",
+							      cap, sizes[si], f, (unsigned long long)p, (unsigned long long)p + 1);
+					}
+				}
+				free(used);
+				llt_mpmc_free(m);
+			}
+}
+END_TEST
+
+/* Private channels leave the fence to waiters (membarrier) where the kernel
+ * has it; shared ones, and builds without it, fence every notify. */
+START_TEST(notifier_fence_mode)
+{
+	struct llt_mpmc *m;
+	ck_assert_int_eq(llt_mpmc_create(64, 8, NULL, &m), 0);
+	int expect = 1;
+#if defined(HAVE_MEMBARRIER) && !defined(LLT_MPMC_NO_MEMBARRIER)
+	long q = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+	expect = !(q >= 0 && (q & MEMBARRIER_CMD_PRIVATE_EXPEDITED));
+#endif
+	ck_assert_uint_eq(m->fenced, (unsigned)expect);
+	llt_mpmc_free(m);
+	size_t size = llt_mpmc_memsize(64, 8, LLT_MPMC_SHARED);
+	void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(mem, MAP_FAILED);
+	struct llt_mpmc_attr attr = {.flags = LLT_MPMC_SHARED};
+	ck_assert_int_eq(llt_mpmc_init(mem, 64, 8, &attr), 0);
+	ck_assert_uint_eq(((struct llt_mpmc *)mem)->fenced, 1);
+	ck_assert_int_eq(llt_mpmc_destroy(mem), 0);
+	munmap(mem, size);
+}
+END_TEST
+
 /* ------------------------------------------------- fork + shared memory */
 
 START_TEST(shared_between_processes)
@@ -834,6 +913,8 @@ int main(void)
 	tcase_add_test(tc, p1_c8);
 	tcase_add_test(tc, parking_only);
 	tcase_add_test(tc, wide_elements);
+	tcase_add_test(tc, slots_spread_and_cover);
+	tcase_add_test(tc, notifier_fence_mode);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("close");
 	tcase_add_test(tc, close_empty);
