@@ -717,6 +717,80 @@ START_TEST(idle_receivers_sleep)
 }
 END_TEST
 
+/* ------------------------------------------------- lost wake-ups */
+
+/* Ping-pong through two channels: one thread receives with no spin, so
+ * each receive parks just as the other thread, which polls, publishes the
+ * next element: the race that the notifier's fence (or the waiter's
+ * membarrier) closes.  A wake-up lost there leaves the receiver asleep
+ * for good, which the deadline reports.  (Dropping the notify fails it at
+ * once; dropping only the waiter's membarrier did not fail it in 10^5
+ * rounds here: the window, a store still in the notifier's store buffer,
+ * is a few hundred ns wide at most.) */
+struct pingpong {
+	struct llt_mpmc *ping, *pong;
+	uint64_t rounds;
+	_Atomic uint64_t done;
+};
+
+static void *pong_thread(void *p)
+{
+	struct pingpong *pp = p;
+	uint64_t v, seed = 777;
+	pin(1);
+	while (llt_mpmc_recv_u64(pp->ping, &v) == 0) {
+		if (llt_mpmc_send_u64(pp->pong, v + 1) != 0)
+			break;
+		atomic_store_explicit(&pp->done, v + 1, memory_order_relaxed);
+		/* A random delay before the next receive, so that the other
+		 * side's send lands anywhere around this one's announcement. */
+		for (uint64_t k = llt_test_rnd(&seed) % 64; k > 0; k--)
+			llt_cpu_relax();
+	}
+	return NULL;
+}
+
+START_TEST(no_lost_wakeup_pingpong)
+{
+	struct llt_mpmc_attr attr = {.spin_ns = 0};
+	struct pingpong pp = {.rounds = (uint64_t)(100000 * llt_test_scale())};
+	ck_assert_int_eq(llt_mpmc_create(4, 8, &attr, &pp.ping), 0);
+	ck_assert_int_eq(llt_mpmc_create(4, 8, &attr, &pp.pong), 0);
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, pong_thread, &pp), 0);
+	pin(0);
+	uint64_t v = 0, seed = 12345;
+	for (uint64_t i = 0; i < pp.rounds; i++) {
+		/* A random few hundred ns after the answer, so that the send
+		 * sweeps across the other thread's way into its sleep. */
+		for (uint64_t k = llt_test_rnd(&seed) % 64; k > 0; k--)
+			llt_cpu_relax();
+		ck_assert_int_eq(llt_mpmc_send_u64(pp.ping, 2 * i), 0);
+		/* Poll for the answer (this side never sleeps, so it sends
+		 * the next one while the other is parking); 5 s without one
+		 * is a lost wake-up, reported instead of hanging. */
+		uint64_t t0 = llt_test_mono_ns();
+		int rc;
+		while ((rc = llt_mpmc_try_recv_u64(pp.pong, &v)) == -EAGAIN) {
+			llt_cpu_relax();
+			if (llt_test_mono_ns() - t0 > UINT64_C(5000000000))
+				break;
+		}
+		ck_assert_msg(rc == 0, "round %llu: no answer in 5 s (rc %d, pong thread at %llu): lost wake-up",
+			      (unsigned long long)i, rc, (unsigned long long)atomic_load(&pp.done));
+		ck_assert_uint_eq(v, 2 * i + 1);
+	}
+	ck_assert_int_eq(llt_mpmc_close(pp.ping), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	struct llt_mpmc_stats s;
+	llt_mpmc_stats(pp.ping, &s);
+	printf("ping-pong: %llu rounds, receiver parks %llu\n", (unsigned long long)pp.rounds,
+	       (unsigned long long)s.receiver_parks);
+	llt_mpmc_free(pp.ping);
+	llt_mpmc_free(pp.pong);
+}
+END_TEST
+
 /* ------------------------------------------------- layout and notifier */
 
 /* Every position of a lap has its own slot, inside the channel's memory,
@@ -925,6 +999,7 @@ int main(void)
 	tc = tcase_create("waiting");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, one_send_wakes_one_receiver);
+	tcase_add_test(tc, no_lost_wakeup_pingpong);
 	tcase_add_test(tc, no_syscall_without_sleepers);
 	tcase_add_test(tc, backpressure);
 	tcase_add_test(tc, timeouts_expire_never_early);
