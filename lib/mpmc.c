@@ -38,6 +38,7 @@
 #include <string.h>
 #include <time.h>
 #include <sched.h>
+#include <unistd.h>
 
 #include <llt/clock.h>
 #include <llt/cpu.h>
@@ -136,8 +137,8 @@ static bool geometry(size_t capacity, size_t elem_size, unsigned flags, struct g
 	g->cap = cap;
 	g->stride = stride;
 	/* Index remapping (Nikolaev's SCQ, see <llt/bits/mpmc_impl.h>): the
-	 * slots are 2^hi_bits groups of "per" slots that share an
-	 * LLT_PAD_SIZE block; position p goes to block p mod blocks, so
+	 * slots form 2^lo_bits blocks of per = 2^hi_bits slots, each block
+	 * one LLT_PAD_SIZE; position p goes to block p mod blocks, so
 	 * consecutive positions are a block apart and the positions that share
 	 * a block are a capacity / per apart.  Padded slots (or slots of a
 	 * block or more, which may share a block only at their ends) need
@@ -405,12 +406,29 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* While spinning, yield the CPU this often (see wait_side): measured with
- * 4 to 8 threads on 2 CPUs (tests/bench/bench_mpmc.cc), yielding every
- * 2 us instead of spinning 20 us straight took 2p2c and 4p4c at capacity
- * 1024 from 9.3 and 8.3 to 15.5 and 17.2 M items/s and wake syscalls per
- * item from 0.0012-0.0018 to 0.0000-0.0003 (shared machine, load 13). */
+/* While spinning, yield the CPU this often when the spinners outnumber
+ * the CPUs (see wait_side): measured with 4 to 8 threads on 2 CPUs
+ * (tests/bench/bench_mpmc.cc), yielding every 2 us instead of spinning
+ * 20 us straight took 2p2c and 4p4c at capacity 1024 from 9.3 and 8.3 to
+ * 15.5 and 17.2 M items/s and wake syscalls per item from 0.0012-0.0018
+ * to 0.0000-0.0003 (shared machine, load 13). */
 #define YIELD_NS UINT64_C(2000)
+
+/* CPUs online, read once: the spinning threads yield only when they are
+ * at least as many (see wait_side). */
+static uint64_t online_cpus(void)
+{
+	static long n;
+	/* Relaxed: every thread computes the same value. */
+	long v = __atomic_load_n(&n, __ATOMIC_RELAXED);
+	if (v <= 0) {
+		v = sysconf(_SC_NPROCESSORS_ONLN);
+		if (v < 1)
+			v = 1;
+		__atomic_store_n(&n, v, __ATOMIC_RELAXED);
+	}
+	return (uint64_t)v;
+}
 
 /* The sleep slice when membarrier(2) fails at wait time (see wait_side). */
 #define POLL_NS UINT64_C(1000000)
@@ -512,20 +530,30 @@ static int wait_side(struct llt_mpmc *m, bool recv_side, attempt_fn attempt, voi
 	if (spin) {
 		uint64_t t0 = llt_clock_now(), span = llt_clock_from_ns(spin);
 		uint64_t now = t0, last_yield = t0, yield_span = llt_clock_from_ns(YIELD_NS);
+		uint64_t ncpu = online_cpus();
+		/* Relaxed: a count for the heuristic below, ordered with nothing. */
+		__atomic_fetch_add(&m->spinners, 1, __ATOMIC_RELAXED);
 		do {
 			llt_cpu_relax();
 			r = attempt(m, arg);
 			if (r != 0)
-				return r < 0 ? r : 0;
+				break;
 			now = llt_clock_now();
+			/* When at least as many threads spin here as there are
+			 * CPUs, the thread we wait for may be queued behind one
+			 * of us: let it run.  Fewer spinners leave it a CPU, and
+			 * a yield would only hand ours to unrelated processes
+			 * for a time slice (measured: 1:1 at capacity 64 took
+			 * 100 s instead of 2 under load 18).  Relaxed: a hint. */
 			if (now - last_yield >= yield_span) {
-				/* The thread we wait for may be queued behind us
-				 * on this CPU (threads outnumber CPUs): let it run.
-				 * With nothing else runnable this returns at once. */
-				sched_yield();
+				if (__atomic_load_n(&m->spinners, __ATOMIC_RELAXED) >= ncpu)
+					sched_yield();
 				last_yield = now = llt_clock_now();
 			}
 		} while (now - t0 < span);
+		__atomic_fetch_sub(&m->spinners, 1, __ATOMIC_RELAXED);
+		if (r != 0)
+			return r < 0 ? r : 0;
 	}
 	for (;;) {
 		uint32_t key = llt_park_prepare_wait(park);

@@ -81,6 +81,7 @@ struct llt_mpmc {
 	/* Slow-path counters (written only by threads that wait). */
 	LLT_PADDED uint64_t full_waits;
 	uint64_t empty_waits;
+	uint64_t spinners;            /* threads in the spin phase of a wait */
 	struct llt_park not_empty;    /* receivers sleep here */
 	struct llt_park not_full;     /* senders sleep here */
 };
