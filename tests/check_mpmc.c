@@ -13,13 +13,18 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <llt/cpu.h>
 #include <llt/mpmc.h>
+#if defined(HAVE_MEMBARRIER)
+#  include <linux/membarrier.h>
+#endif
 
 #include "testutil.h"
 
@@ -712,6 +717,157 @@ START_TEST(idle_receivers_sleep)
 }
 END_TEST
 
+/* ------------------------------------------------- lost wake-ups */
+
+/* Ping-pong through two channels: one thread receives with no spin, so
+ * each receive parks just as the other thread, which polls, publishes the
+ * next element: the race that the notifier's fence (or the waiter's
+ * membarrier) closes.  A wake-up lost there leaves the receiver asleep
+ * for good, which a 30 s deadline reports.  (Dropping the notify fails it at
+ * once; dropping only the waiter's membarrier did not fail it in 10^5
+ * rounds here: the window, a store still in the notifier's store buffer,
+ * is a few hundred ns wide at most.) */
+struct pingpong {
+	struct llt_mpmc *ping, *pong;
+	uint64_t rounds;
+	_Atomic uint64_t done;
+};
+
+static void *pong_thread(void *p)
+{
+	struct pingpong *pp = p;
+	uint64_t v, seed = 777;
+	pin(1);
+	while (llt_mpmc_recv_u64(pp->ping, &v) == 0) {
+		if (llt_mpmc_send_u64(pp->pong, v + 1) != 0)
+			break;
+		atomic_store_explicit(&pp->done, v + 1, memory_order_relaxed);
+		/* A random delay before the next receive, so that the other
+		 * side's send lands anywhere around this one's announcement. */
+		for (uint64_t k = llt_test_rnd(&seed) % 64; k > 0; k--)
+			llt_cpu_relax();
+	}
+	return NULL;
+}
+
+START_TEST(no_lost_wakeup_pingpong)
+{
+	struct llt_mpmc_attr attr = {.spin_ns = 0};
+	struct pingpong pp = {.rounds = (uint64_t)(100000 * llt_test_scale())};
+	ck_assert_int_eq(llt_mpmc_create(4, 8, &attr, &pp.ping), 0);
+	ck_assert_int_eq(llt_mpmc_create(4, 8, &attr, &pp.pong), 0);
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, pong_thread, &pp), 0);
+	pin(0);
+	uint64_t v = 0, seed = 12345;
+	for (uint64_t i = 0; i < pp.rounds; i++) {
+		/* A random few hundred ns after the answer, so that the send
+		 * sweeps across the other thread's way into its sleep. */
+		for (uint64_t k = llt_test_rnd(&seed) % 64; k > 0; k--)
+			llt_cpu_relax();
+		ck_assert_int_eq(llt_mpmc_send_u64(pp.ping, 2 * i), 0);
+		/* Poll for the answer (this side never sleeps, so it sends
+		 * the next one while the other is parking); 30 s without one
+		 * is a lost wake-up, reported instead of hanging.  (5 s was
+		 * not enough once, under ASan with un-niced benchmarks
+		 * spinning on both CPUs: a lost wake-up never ends, so a long
+		 * deadline only delays the report.) */
+		uint64_t t0 = llt_test_mono_ns();
+		int rc;
+		while ((rc = llt_mpmc_try_recv_u64(pp.pong, &v)) == -EAGAIN) {
+			llt_cpu_relax();
+			if (llt_test_mono_ns() - t0 > UINT64_C(30000000000))
+				break;
+		}
+		ck_assert_msg(rc == 0, "round %llu: no answer in 30 s (rc %d, pong thread at %llu): lost wake-up",
+			      (unsigned long long)i, rc, (unsigned long long)atomic_load(&pp.done));
+		ck_assert_uint_eq(v, 2 * i + 1);
+	}
+	ck_assert_int_eq(llt_mpmc_close(pp.ping), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	struct llt_mpmc_stats s;
+	llt_mpmc_stats(pp.ping, &s);
+	printf("ping-pong: %llu rounds, receiver parks %llu\n", (unsigned long long)pp.rounds,
+	       (unsigned long long)s.receiver_parks);
+	llt_mpmc_free(pp.ping);
+	llt_mpmc_free(pp.pong);
+}
+END_TEST
+
+/* ------------------------------------------------- layout and notifier */
+
+/* Every position of a lap has its own slot, inside the channel's memory,
+ * and consecutive positions never share an LLT_PAD_SIZE block (the index
+ * remapping, or padding), whatever the capacity and element size. */
+START_TEST(slots_spread_and_cover)
+{
+	const size_t capacities[] = {1, 2, 8, 16, 64, 1000, 4096};
+	const size_t sizes[] = {8, 16, 24, 120, 200};
+	for (size_t f = 0; f < 2; f++)
+		for (size_t ci = 0; ci < sizeof capacities / sizeof capacities[0]; ci++)
+			for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+				struct llt_mpmc_attr a = {.flags = f ? LLT_MPMC_PAD_SLOTS : 0};
+				struct llt_mpmc *m;
+				ck_assert_int_eq(llt_mpmc_create(capacities[ci], sizes[si], &a, &m), 0);
+				size_t cap = llt_mpmc_capacity(m), stride = m->stride;
+				size_t size = llt_mpmc_memsize(capacities[ci], sizes[si], a.flags);
+				unsigned char *base = (unsigned char *)(m + 1);
+				unsigned char *used = calloc(cap, 1);
+				ck_assert_ptr_nonnull(used);
+				for (uint64_t p = 0; p < 2 * cap; p++) {
+					unsigned char *s = llt_mpmc_impl_slot(m, p + UINT64_C(0xfffffffffffff000));
+					size_t off = (size_t)(s - base);
+					ck_assert_uint_eq(off % stride, 0);
+					ck_assert_uint_lt(off / stride, cap);
+					ck_assert_uint_le((size_t)(s + stride - (unsigned char *)m), size);
+					if (p < cap) {
+						ck_assert_msg(!used[off / stride], "cap %zu size %zu: two positions share slot %zu",
+							      cap, sizes[si], off / stride);
+						used[off / stride] = 1;
+					}
+					/* Slots of a block or more may touch at their
+					 * ends unless padded; smaller ones never do once
+					 * there are two blocks. */
+					if (cap >= 2 && cap * stride >= 2 * LLT_PAD_SIZE && (f || 2 * stride <= LLT_PAD_SIZE)) {
+						unsigned char *n = llt_mpmc_impl_slot(m, p + 1 + UINT64_C(0xfffffffffffff000));
+						size_t a0 = off / LLT_PAD_SIZE, a1 = (size_t)(n - base) / LLT_PAD_SIZE;
+						size_t e0 = (off + stride - 1) / LLT_PAD_SIZE;
+						size_t e1 = ((size_t)(n - base) + stride - 1) / LLT_PAD_SIZE;
+						ck_assert_msg(e0 < a1 || e1 < a0,
+							      "cap %zu size %zu pad %zu: positions %llu and %llu share a block",
+							      cap, sizes[si], f, (unsigned long long)p, (unsigned long long)p + 1);
+					}
+				}
+				free(used);
+				llt_mpmc_free(m);
+			}
+}
+END_TEST
+
+/* Private channels leave the fence to waiters (membarrier) where the kernel
+ * has it; shared ones, and builds without it, fence every notify. */
+START_TEST(notifier_fence_mode)
+{
+	struct llt_mpmc *m;
+	ck_assert_int_eq(llt_mpmc_create(64, 8, NULL, &m), 0);
+	int expect = 1;
+#if defined(HAVE_MEMBARRIER) && !defined(LLT_MPMC_NO_MEMBARRIER)
+	long q = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+	expect = !(q >= 0 && (q & MEMBARRIER_CMD_PRIVATE_EXPEDITED));
+#endif
+	ck_assert_uint_eq(m->fenced, (unsigned)expect);
+	llt_mpmc_free(m);
+	size_t size = llt_mpmc_memsize(64, 8, LLT_MPMC_SHARED);
+	void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(mem, MAP_FAILED);
+	struct llt_mpmc_attr attr = {.flags = LLT_MPMC_SHARED};
+	ck_assert_int_eq(llt_mpmc_init(mem, 64, 8, &attr), 0);
+	ck_assert_uint_eq(((struct llt_mpmc *)mem)->fenced, 1);
+	ck_assert_int_eq(llt_mpmc_destroy(mem), 0);
+	munmap(mem, size);
+}
+END_TEST
+
 /* ------------------------------------------------- fork + shared memory */
 
 START_TEST(shared_between_processes)
@@ -834,6 +990,8 @@ int main(void)
 	tcase_add_test(tc, p1_c8);
 	tcase_add_test(tc, parking_only);
 	tcase_add_test(tc, wide_elements);
+	tcase_add_test(tc, slots_spread_and_cover);
+	tcase_add_test(tc, notifier_fence_mode);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("close");
 	tcase_add_test(tc, close_empty);
@@ -844,6 +1002,7 @@ int main(void)
 	tc = tcase_create("waiting");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, one_send_wakes_one_receiver);
+	tcase_add_test(tc, no_lost_wakeup_pingpong);
 	tcase_add_test(tc, no_syscall_without_sleepers);
 	tcase_add_test(tc, backpressure);
 	tcase_add_test(tc, timeouts_expire_never_early);

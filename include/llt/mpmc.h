@@ -54,20 +54,34 @@ struct llt_mpmc_stats {
 /* The channel; its slots follow it.  Treat members as private. */
 struct llt_mpmc {
 	/* Senders' position; bit 63 is the closed latch, so that closing and
-	 * claiming a slot are ordered by this one word. */
+	 * claiming a slot are ordered by this one word.  Only senders (and
+	 * close) touch this line. */
 	LLT_PADDED uint64_t tail;
-	/* Receivers' position. */
+	/* Receivers' position; only receivers touch this line. */
 	LLT_PADDED uint64_t head;
-	/* Read-only after init. */
+	/* Read-mostly: written at init, and `closed` once by close. */
 	LLT_PADDED uint64_t mask;     /* capacity - 1 */
 	uint64_t spin_ns;
 	uint32_t elem_size;
 	uint32_t stride;              /* bytes per slot: sequence + element */
 	uint32_t flags;
 	uint32_t magic;
+	/* 1 once closed (after bit 63 of the tail): what receivers test when
+	 * the ring looks empty, so that they never read the senders' line. */
+	uint32_t closed;
+	/* 1 when notifiers need a full fence (shared channel, or no
+	 * membarrier(2) here), 0 when waiters pay for it instead. */
+	uint32_t fenced;
+	/* Slot placement: position p goes to slot
+	 * ((p & lo_mask) << hi_bits) | ((p & mask) >> lo_bits), so that
+	 * consecutive positions fall on different LLT_PAD_SIZE blocks. */
+	uint64_t lo_mask;
+	uint32_t lo_bits;
+	uint32_t hi_bits;
 	/* Slow-path counters (written only by threads that wait). */
 	LLT_PADDED uint64_t full_waits;
 	uint64_t empty_waits;
+	uint64_t spinners;            /* threads in the spin phase of a wait */
 	struct llt_park not_empty;    /* receivers sleep here */
 	struct llt_park not_full;     /* senders sleep here */
 };

@@ -101,7 +101,9 @@ struct Llt {
 	Llt(unsigned f, const char *n) : flags(f), name(n) {}
 	bool create(size_t cap)
 	{
-		struct llt_mpmc_attr a = {LLT_MPMC_SPIN_DEFAULT_NS, flags, 0};
+		struct llt_mpmc_attr a = {getenv("BENCH_MPMC_SPIN") ? strtoull(getenv("BENCH_MPMC_SPIN"), nullptr, 0)
+								  : LLT_MPMC_SPIN_DEFAULT_NS,
+					  flags, 0};
 		return llt_mpmc_create(cap, 8, &a, &m) == 0;
 	}
 	void destroy() { llt_mpmc_free(m); m = nullptr; }
@@ -190,6 +192,111 @@ struct MutexQ {
 			g.unlock();
 			q.not_full.notify_one();
 		}
+	};
+};
+
+
+// The reference of the issue: Erik Rigtorp's MPMCQueue algorithm
+// (github.com/rigtorp/MPMCQueue, MIT), re-implemented here for 8-byte
+// items: Vyukov's per-slot sequences written as "turns" (2*lap empty,
+// 2*lap+1 full), every slot alone on a 64-byte line, head and tail on
+// lines of their own.  try_push/try_pop claim with a CAS (seq_cst, as the
+// original) and give up when the index has not moved; push/pop take a
+// ticket with fetch_add and spin on their slot's turn, which cannot fail
+// or time out (and spins on a preempted thread's slot).  Not a library:
+// only a yardstick in the same run.
+struct RigtorpQ {
+	const char *name;
+	struct alignas(64) Slot {
+		std::atomic<uint64_t> turn;
+		uint64_t v;
+	};
+	size_t cap = 0;
+	Slot *slots = nullptr;
+	alignas(128) std::atomic<uint64_t> head{0};
+	alignas(128) std::atomic<uint64_t> tail{0};
+	alignas(128) char pad[1];
+	explicit RigtorpQ(const char *n) : name(n) {}
+	bool create(size_t c)
+	{
+		cap = c;
+		slots = static_cast<Slot *>(aligned_alloc(128, (c + 1) * sizeof(Slot)));
+		for (size_t i = 0; i <= c; i++)
+			new (&slots[i]) Slot{{0}, 0};
+		head = 0;
+		tail = 0;
+		return slots != nullptr;
+	}
+	void destroy() { free(slots); }
+	uint64_t idx(uint64_t i) const { return i % cap; }
+	uint64_t turn(uint64_t i) const { return i / cap; }
+	bool try_push(uint64_t v)
+	{
+		uint64_t h = head.load(std::memory_order_acquire);
+		for (;;) {
+			Slot &s = slots[idx(h)];
+			if (turn(h) * 2 == s.turn.load(std::memory_order_acquire)) {
+				if (head.compare_exchange_strong(h, h + 1)) {
+					s.v = v;
+					s.turn.store(turn(h) * 2 + 1, std::memory_order_release);
+					return true;
+				}
+			} else {
+				uint64_t prev = h;
+				h = head.load(std::memory_order_acquire);
+				if (h == prev)
+					return false;
+			}
+		}
+	}
+	void push(uint64_t v)
+	{
+		uint64_t h = head.fetch_add(1);
+		Slot &s = slots[idx(h)];
+		while (turn(h) * 2 != s.turn.load(std::memory_order_acquire))
+			;
+		s.v = v;
+		s.turn.store(turn(h) * 2 + 1, std::memory_order_release);
+	}
+	bool try_pop(uint64_t &v)
+	{
+		uint64_t t = tail.load(std::memory_order_acquire);
+		for (;;) {
+			Slot &s = slots[idx(t)];
+			if (turn(t) * 2 + 1 == s.turn.load(std::memory_order_acquire)) {
+				if (tail.compare_exchange_strong(t, t + 1)) {
+					v = s.v;
+					s.turn.store(turn(t) * 2 + 2, std::memory_order_release);
+					return true;
+				}
+			} else {
+				uint64_t prev = t;
+				t = tail.load(std::memory_order_acquire);
+				if (t == prev)
+					return false;
+			}
+		}
+	}
+	void pop(uint64_t &v)
+	{
+		uint64_t t = tail.fetch_add(1);
+		Slot &s = slots[idx(t)];
+		while (turn(t) * 2 + 1 != s.turn.load(std::memory_order_acquire))
+			;
+		v = s.v;
+		s.turn.store(turn(t) * 2 + 2, std::memory_order_release);
+	}
+	struct P {
+		RigtorpQ &q;
+		explicit P(RigtorpQ &x) : q(x) {}
+		bool try_push(uint64_t v) { return q.try_push(v); }
+		void push(uint64_t v) { q.push(v); }
+	};
+	struct C {
+		RigtorpQ &q;
+		explicit C(RigtorpQ &x) : q(x) {}
+		bool try_pop(uint64_t &v) { return q.try_pop(v); }
+		void pop(uint64_t &v) { q.pop(v); }
 	};
 };
 
@@ -634,6 +741,8 @@ int main(int argc, char **argv)
 		lp2(LLT_MPMC_PAD_SLOTS, "llt_mpmc PAD_SLOTS");
 	rows.push_back(make_row(&l1, &l2, false));
 	rows.push_back(make_row(&lp1, &lp2, false));
+	RigtorpQ rg1("rigtorp MPMCQueue algorithm"), rg2("rigtorp MPMCQueue algorithm");
+	rows.push_back(make_row(&rg1, &rg2, false));
 #ifdef HAVE_CK
 	CkQ ck1, ck2;
 	rows.push_back(make_row(&ck1, &ck2, false));
@@ -677,15 +786,50 @@ int main(int argc, char **argv)
 #endif
 	MutexQ x1, x2;
 	rows.push_back(make_row(&x1, &x2, true));
+	// Its push/pop: a fetch_add ticket, then a spin on the slot (no
+	// parking), so it stalls on a preempted thread like DPDK MP/MC.
+	RigtorpQ rt1("rigtorp MPMCQueue algorithm (ticket, spins)"), rt2("rigtorp MPMCQueue algorithm (ticket, spins)");
+	rows.push_back(make_row(&rt1, &rt2, true));
+	rows.back().oversub_collapse = true;
 
+	// For quick experiments: BENCH_MPMC_ROWS and BENCH_MPMC_CFGS keep the
+	// rows / configurations whose name contains one of the comma-separated
+	// words ("llt,rigtorp", "1p1c/1k"), BENCH_MPMC_N sets the items per run,
+	// BENCH_MPMC_NOLAT skips the round trips, BENCH_MPMC_SPIN sets libllt's
+	// spin budget in ns.
+	auto keep = [](const char *env, const std::string &name) {
+		const char *f = getenv(env);
+		if (!f || !*f)
+			return true;
+		std::string list(f);
+		size_t b = 0;
+		for (;;) {
+			size_t e = list.find(',', b);
+			std::string w = list.substr(b, e == std::string::npos ? std::string::npos : e - b);
+			if (!w.empty() && name.find(w) != std::string::npos)
+				return true;
+			if (e == std::string::npos)
+				return false;
+			b = e + 1;
+		}
+	};
+	rows.erase(std::remove_if(rows.begin(), rows.end(), [&](const Row &r) { return !keep("BENCH_MPMC_ROWS", r.name); }),
+		   rows.end());
 	struct Cfg { int np, nc; size_t cap; };
-	const Cfg cfgs[] = {{1, 1, 1024}, {2, 2, 1024}, {4, 4, 1024}, {1, 1, 65536}, {2, 2, 65536}, {4, 4, 65536}};
-	const int NCFG = sizeof cfgs / sizeof cfgs[0];
-	const uint64_t N = 400000;
+	std::vector<Cfg> cfgs;
+	for (Cfg c : {Cfg{1, 1, 1024}, Cfg{2, 2, 1024}, Cfg{4, 4, 1024}, Cfg{1, 1, 65536}, Cfg{2, 2, 65536}, Cfg{4, 4, 65536}}) {
+		char h[32];
+		snprintf(h, sizeof h, "%dp%dc/%zuk", c.np, c.nc, c.cap / 1024);
+		if (keep("BENCH_MPMC_CFGS", h))
+			cfgs.push_back(c);
+	}
+	const int NCFG = (int)cfgs.size();
+	const uint64_t N = getenv("BENCH_MPMC_N") ? strtoull(getenv("BENCH_MPMC_N"), nullptr, 0) : 400000;
+	const bool nolat = getenv("BENCH_MPMC_NOLAT") != nullptr;
 	const int RT = 5000;
 	std::vector<std::vector<std::vector<double>>> mps(rows.size(), std::vector<std::vector<double>>(NCFG));
 	std::vector<std::vector<int>> capped(rows.size(), std::vector<int>(NCFG));
-	std::vector<std::vector<double>> wpi(NCFG);
+	std::vector<std::vector<std::vector<double>>> wpi(rows.size(), std::vector<std::vector<double>>(NCFG));
 	std::vector<std::vector<double>> p50(rows.size()), p99(rows.size());
 	std::vector<double> floors;
 	uint64_t t_start = now_ns();
@@ -712,12 +856,14 @@ int main(int argc, char **argv)
 				capped[i][c] |= res.capped;
 				if (r > 0 || res.capped) {
 					mps[i][c].push_back(res.mps);
-					if (i == 0 && res.wakes_per_item >= 0)
-						wpi[c].push_back(res.wakes_per_item);
+					if (res.wakes_per_item >= 0)
+						wpi[i][c].push_back(res.wakes_per_item);
 				}
 			}
 			if (getenv("BENCH_MPMC_VERBOSE"))
 				fprintf(stderr, "rep %d %s: %.1f s\n", r, rows[i].name.c_str(), (now_ns() - t_start) / 1e9);
+			if (nolat)
+				continue;
 			struct llt_hist *h;
 			llt_hist_create(1, UINT64_C(10000000000), 3, &h);
 			rows[i].lat(RT, h);
@@ -759,14 +905,22 @@ int main(int argc, char **argv)
 		}
 		printf("\n");
 	}
-	printf("%-58s", "llt_mpmc [try]: wake syscalls per item");
-	for (int c = 0; c < NCFG; c++)
-		printf(" %17.4f", median(wpi[c]));
-	printf("\n\nratio llt_mpmc / peer (medians; try rows against llt try, blocking rows against llt blocking)\n");
+	for (size_t i = 0; i < rows.size(); i++) {
+		if (rows[i].name.rfind("llt_mpmc", 0) != 0)
+			continue;
+		printf("%-58s", (rows[i].name + ": wake syscalls/item").c_str());
+		for (int c = 0; c < NCFG; c++)
+			printf(" %17.4f", median(wpi[i][c]));
+		printf("\n");
+	}
+	printf("\nratio llt_mpmc / peer (medians; try rows against llt try, blocking rows against llt blocking)\n");
 	size_t llt_try = 0, llt_blk = 0;
-	for (size_t i = 0; i < rows.size(); i++)
-		if (rows[i].blocking && rows[i].name.rfind("llt_mpmc [", 0) == 0)
+	for (size_t i = 0; i < rows.size(); i++) {
+		if (rows[i].name == "llt_mpmc [blocking]")
 			llt_blk = i;
+		if (rows[i].name == "llt_mpmc [try]")
+			llt_try = i;
+	}
 	for (size_t i = 0; i < rows.size(); i++) {
 		size_t base = rows[i].blocking ? llt_blk : llt_try;
 		if (i == base || rows[i].name.rfind("llt_mpmc", 0) == 0)
@@ -779,6 +933,8 @@ int main(int argc, char **argv)
 				printf(" %17.2f", median(mps[base][c]) / median(mps[i][c]));
 		printf("\n");
 	}
+	if (nolat)
+		return 0;
 	printf("\nround trip 1p1c, capacity 1024 (ping through one queue, pong through another), ns\n");
 	printf("%-58s %10s %10s\n", "implementation", "p50", "p99");
 	for (size_t i = 0; i < rows.size(); i++)

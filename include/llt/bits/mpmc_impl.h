@@ -7,15 +7,39 @@
  * in and releases sequence pos + 1; a receiver at pos takes it when the
  * sequence is pos + 1, claims it with one CAS of the head, copies the
  * element out and releases sequence pos + capacity, the next lap's turn.
- * Senders touch the tail line and receivers the head line; each slot line
- * is shared by exactly the one sender and one receiver of its turn.
+ *
+ * Who touches what, which is what the measurements turned on
+ * (tests/bench/bench_mpmc.cc): senders the tail line, receivers the head
+ * line, both the slot of their turn, and everyone the read-mostly line
+ * (mask, geometry, the closed flag).  A receiver that finds the ring empty
+ * tests the closed flag there, never the tail: polling the tail stole the
+ * sender's CAS line on every empty try and cut 1p1c throughput at
+ * capacity 1024 by 3-5x.  Consecutive positions are placed on different
+ * LLT_PAD_SIZE blocks (the index remapping of Nikolaev's SCQ, "A Scalable,
+ * Portable, and Memory-Efficient Lock-Free FIFO Queue", DISC 2019), so a
+ * receiver one slot behind a sender does not share its line, as with
+ * padded slots (rigtorp's MPMCQueue), but in 16 bytes a slot instead of
+ * 128 for 8-byte elements; LLT_MPMC_PAD_SLOTS still pads instead.
  *
  * Why CAS and not a ticket (fetch-add) scheme such as rigtorp's
  * MPMCQueue: a fetch-add commits the thread to a slot it may have to wait
  * for, and a ticket cannot be handed back, so a try or timed send could
- * neither fail nor time out, and close could not stop a sender that holds
- * one.  With the CAS a thread only takes a slot that is ready; the try
- * forms and the bench (tests/bench/bench_mpmc.cc) use the same path. */
+ * neither fail nor time out, close could not stop a sender that holds
+ * one, and a thread preempted with a ticket stalls every thread behind it
+ * (threads outnumber CPUs on the machines measured).  With the CAS a
+ * thread only takes a slot that is ready.
+ *
+ * Wake-ups: after each operation the notifier loads the waiter count of
+ * the other side's event count (<llt/park.h>) and calls into the kernel
+ * only when somebody sleeps.  The store-load ordering that makes this
+ * safe (the waiter announces itself, then re-checks the ring; the
+ * notifier publishes, then loads the count) is paid by the waiter: on
+ * Linux it issues membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) between
+ * its announcement and its re-check (an asymmetric Dekker pair, as in
+ * folly's asymmetricHeavyBarrier and liburcu's urcu-memb), so the
+ * notifier needs only a compiler barrier instead of a full fence per
+ * operation.  Shared (cross-process) channels and systems without
+ * membarrier keep the fence in the notifier (the `fenced` field). */
 #ifndef LLT_MPMC_H_INSIDE
 #  error "include <llt/mpmc.h>, not <llt/bits/mpmc_impl.h>"
 #endif
@@ -30,10 +54,14 @@
 /* No deadline, for the blocking forms. */
 #define LLT_MPMC_IMPL_FOREVER UINT64_MAX
 
-/* The slot of a position: its sequence number, then the element. */
+/* The slot of a position: its sequence number, then the element.  The
+ * index is remapped (see the top of this file); without remapping
+ * lo_mask is the mask and lo_bits the log2 of the capacity, hi_bits 0. */
 LLT_INLINE unsigned char *llt_mpmc_impl_slot(const struct llt_mpmc *m, uint64_t pos)
 {
-	return (unsigned char *)(uintptr_t)(m + 1) + (size_t)(pos & m->mask) * m->stride;
+	uint64_t i = pos & m->mask;
+	uint64_t idx = ((i & m->lo_mask) << m->hi_bits) | (i >> m->lo_bits);
+	return (unsigned char *)(uintptr_t)(m + 1) + (size_t)idx * m->stride;
 }
 
 LLT_INLINE uint64_t *llt_mpmc_impl_seq(unsigned char *slot)
@@ -41,10 +69,11 @@ LLT_INLINE uint64_t *llt_mpmc_impl_seq(unsigned char *slot)
 	return (uint64_t *)(void *)slot;
 }
 
-/* Acquire: pairs with the release fetch-or in llt_mpmc_close(). */
+/* Acquire: pairs with the release store of the flag in llt_mpmc_close(),
+ * which comes after the close bit of the tail. */
 LLT_INLINE bool llt_mpmc_is_closed(const struct llt_mpmc *m)
 {
-	return (__atomic_load_n(&m->tail, __ATOMIC_ACQUIRE) & LLT_MPMC_IMPL_CLOSED) != 0;
+	return __atomic_load_n(&m->closed, __ATOMIC_ACQUIRE) != 0;
 }
 
 LLT_INLINE size_t llt_mpmc_capacity(const struct llt_mpmc *m)
@@ -89,15 +118,19 @@ LLT_INLINE int llt_mpmc_impl_push(struct llt_mpmc *m, const void *elem, size_t e
 	return 0;
 }
 
-/* The ring looked empty at pos: -EPIPE if closed and drained, else -EAGAIN. */
+/* The ring looked empty: -EPIPE if closed and drained, else -EAGAIN. */
 LLT_INLINE int llt_mpmc_impl_empty(const struct llt_mpmc *m)
 {
-	/* Acquire: pairs with the release fetch-or in llt_mpmc_close().  The
-	 * tail is frozen once closed, so every claimed position below it will
-	 * be published: drained means head has reached it. */
-	uint64_t t = __atomic_load_n(&m->tail, __ATOMIC_ACQUIRE);
-	if (LLT_LIKELY(!(t & LLT_MPMC_IMPL_CLOSED)))
+	/* Acquire: pairs with the release store of the flag in
+	 * llt_mpmc_close(), so the tail's close bit (set before it) is seen
+	 * below.  The flag sits on the read-mostly line: a receiver polling
+	 * an empty ring reads no line that senders write. */
+	if (LLT_LIKELY(__atomic_load_n(&m->closed, __ATOMIC_ACQUIRE) == 0))
 		return -EAGAIN;
+	/* Acquire: as above.  The tail is frozen once closed, so every
+	 * claimed position below it will be published: drained means the
+	 * head has reached it. */
+	uint64_t t = __atomic_load_n(&m->tail, __ATOMIC_ACQUIRE);
 	/* Relaxed: compared with the frozen tail only. */
 	if (__atomic_load_n(&m->head, __ATOMIC_RELAXED) >= (t & LLT_MPMC_IMPL_POS))
 		return -EPIPE;
@@ -135,16 +168,33 @@ LLT_INLINE int llt_mpmc_impl_pop(struct llt_mpmc *m, void *elem, size_t esz)
 	return 0;
 }
 
-/* After a send: wake one receiver if any waits (a fence and a load, no
- * store and no syscall when none does). */
+/* Wake one waiter of park if any: after a send (receivers) or a receive
+ * (senders).  No store and no syscall when nobody waits; no fence either
+ * unless the channel is `fenced` (see the top of this file). */
+LLT_INLINE void llt_mpmc_impl_notify(const struct llt_mpmc *m, struct llt_park *park)
+{
+	if (LLT_UNLIKELY(m->fenced))
+		LLT_PARK_IMPL_FENCE();  /* the notifier's half, as llt_park_notify_one() */
+	else
+		/* Only the compiler may not move the load above the caller's
+		 * publication; the CPU may, and the waiter's membarrier() covers
+		 * that (llt_mpmc_impl_send_wait() in lib/mpmc.c). */
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	/* Relaxed: ordered by the fence or the waiter's membarrier; the data
+	 * travels through the slot sequence (release/acquire) and through the
+	 * release epoch bump of llt_park_impl_wake(). */
+	if (LLT_UNLIKELY(LLT_PARK_IMPL_WAITERS(__atomic_load_n(&park->word, __ATOMIC_RELAXED)) != 0))
+		llt_park_impl_wake(park, 0);
+}
+
 LLT_INLINE void llt_mpmc_impl_sent(struct llt_mpmc *m)
 {
-	llt_park_notify_one(&m->not_empty);
+	llt_mpmc_impl_notify(m, &m->not_empty);
 }
 
 LLT_INLINE void llt_mpmc_impl_received(struct llt_mpmc *m)
 {
-	llt_park_notify_one(&m->not_full);
+	llt_mpmc_impl_notify(m, &m->not_full);
 }
 
 /* 0, or -EAGAIN when full, or -EPIPE when closed.  Never blocks. */
