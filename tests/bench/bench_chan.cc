@@ -25,6 +25,7 @@
 #include <llt/clock.h>
 #include <llt/cpu.h>
 #include <llt/hist.h>
+#include "bench_pct.h"
 
 #if __has_include(<tbb/concurrent_queue.h>)
 #  include <tbb/concurrent_queue.h>
@@ -123,8 +124,7 @@ double floor_round_trip()
 		rt[i - 1] = llt_clock_end() - t0;
 	}
 	echo.join();
-	std::nth_element(rt.begin(), rt.begin() + N / 2, rt.end());
-	return (double)llt_clock_to_ns(rt[N / 2]);
+	return bench_pct_ticks(rt.data(), rt.size()).p50;
 }
 
 struct Paced {

@@ -30,6 +30,7 @@
 #include <llt/clock.h>
 #include <llt/cpu.h>
 #include <llt/log.h>
+#include "bench_pct.h"
 
 int peer_spdlog_available(void);
 int peer_spdlog_open(const char *path);
@@ -61,12 +62,6 @@ static uint64_t cpu_ns(void)
 	getrusage(RUSAGE_SELF, &ru);
 	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000u +
 	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000u;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -175,8 +170,7 @@ static double timer_cost_ns(void)
 		uint64_t t0 = llt_clock_start(), t1 = llt_clock_end();
 		v[i] = t1 - t0;
 	}
-	qsort(v, 10000, sizeof *v, cmp_u64);
-	double r = (double)llt_clock_to_ns(v[5000]);
+	double r = bench_pct_ticks(v, 10000).p50;
 	free(v);
 	(void)best;
 	return r;
@@ -202,11 +196,11 @@ static void latency(enum impl impl, double out[4])
 			usleep(200);
 	}
 	ctx_close(&c, LAT_N);
-	qsort(v, LAT_N, sizeof *v, cmp_u64);
-	out[0] = (double)llt_clock_to_ns(v[LAT_N / 2]);
-	out[1] = (double)llt_clock_to_ns(v[(size_t)(LAT_N * 0.99)]);
-	out[2] = (double)llt_clock_to_ns(v[(size_t)(LAT_N * 0.999)]);
-	out[3] = (double)llt_clock_to_ns(v[LAT_N - 1]);
+	struct bench_pct p = bench_pct_ticks(v, LAT_N);
+	out[0] = p.p50;
+	out[1] = p.p99;
+	out[2] = p.p999;
+	out[3] = p.max;
 	unlink(c.path);
 	free(v);
 }

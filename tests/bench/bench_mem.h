@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <llt/clock.h>
+#include "bench_pct.h"
 
 #define BM_REPS 11               /* the first is discarded */
 #define BM_KEEP (BM_REPS - 1)
@@ -67,8 +68,8 @@ struct bm_pct {
 
 static inline struct bm_pct bm_percentiles(double *v, size_t n)
 {
-	qsort(v, n, sizeof *v, bm_cmp_d);
-	struct bm_pct p = { v[n / 2], v[(size_t)(n * 0.99)], v[(size_t)(n * 0.999)], v[n - 1] };
+	struct bench_pct h = bench_pct_d(v, n);
+	struct bm_pct p = { h.p50, h.p99, h.p999, h.max };
 	return p;
 }
 

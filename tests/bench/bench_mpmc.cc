@@ -38,6 +38,7 @@
 #include <llt/cpu.h>
 #include <llt/hist.h>
 #include <llt/mpmc.h>
+#include "bench_pct.h"
 
 #if __has_include(<ck_ring.h>)
 // ck_ring.h is not valid C++: its functions are wrapped in bench_mpmc_ck.c.
@@ -689,8 +690,7 @@ double floor_round_trip()
 		rt[i - 1] = llt_clock_end() - t0;
 	}
 	echo.join();
-	std::nth_element(rt.begin(), rt.begin() + N / 2, rt.end());
-	return (double)llt_clock_to_ns(rt[N / 2]);
+	return bench_pct_ticks(rt.data(), rt.size()).p50;
 }
 
 double median(std::vector<double> v)

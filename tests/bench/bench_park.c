@@ -29,6 +29,7 @@
 #include <llt/clock.h>
 #include <llt/cpu.h>
 #include <llt/park.h>
+#include "bench_pct.h"
 
 #define REPS 6
 #define GAP_NS 50000ull   /* between events: one message every 50 us */
@@ -123,12 +124,12 @@ static struct lat run(enum mode mode, uint64_t spin_ns)
 		cost[r - 1] = llt_clock_to_ns(t1 - t0);
 	}
 	pthread_join(t, NULL);
-	qsort(lat, (size_t)rounds, sizeof(*lat), cmp_u64);
-	qsort(cost, (size_t)rounds, sizeof(*cost), cmp_u64);
-	out.p50 = lat[rounds / 2];
-	out.p99 = lat[rounds * 99 / 100];
-	out.max = lat[rounds - 1];
-	out.notify_p50 = cost[rounds / 2];
+	struct bench_pct pl = bench_pct_ns(lat, (size_t)rounds);
+	struct bench_pct pc = bench_pct_ns(cost, (size_t)rounds);
+	out.p50 = (uint64_t)pl.p50;
+	out.p99 = (uint64_t)pl.p99;
+	out.max = (uint64_t)pl.max;
+	out.notify_p50 = (uint64_t)pc.p50;
 	free(lat);
 	free(cost);
 	return out;

@@ -38,6 +38,7 @@
 #include <llt/ring.h>
 
 #include "bench_ring.h"
+#include "bench_pct.h"
 
 #if defined(__has_include)
 #  if __has_include(<ck_ring.h>)
@@ -471,11 +472,6 @@ static void run_pair(struct side *a, struct side *b)
 	pthread_join(tb, NULL);
 }
 
-static int cmp_u64(const void *x, const void *y)
-{
-	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-	return a < b ? -1 : a > b;
-}
 static int cmp_d(const void *x, const void *y)
 {
 	double a = *(const double *)x, b = *(const double *)y;
@@ -522,12 +518,14 @@ static struct pct roundtrip_once(const struct bench_impl *im, size_t cap, uint64
 		b.lat = lat;  /* non-NULL selects the round-trip mode */
 		run_pair(&a, &b);
 		*csw = a.csw + b.csw;
-		qsort(lat, n, sizeof(*lat), cmp_u64);
-		r.ok = lat[n - 1] != UINT64_MAX;
-		r.p50 = (double)llt_clock_to_ns(lat[n / 2]);
-		r.p99 = (double)llt_clock_to_ns(lat[(size_t)(n * 0.99)]);
-		r.p999 = (double)llt_clock_to_ns(lat[(size_t)(n * 0.999)]);
-		r.max = (double)llt_clock_to_ns(lat[n - 1]);
+		r.ok = true;
+		for (uint64_t i = 0; i < n; i++)
+			r.ok &= lat[i] != UINT64_MAX;
+		struct bench_pct p = bench_pct_ticks(lat, n);
+		r.p50 = p.p50;
+		r.p99 = p.p99;
+		r.p999 = p.p999;
+		r.max = p.max;
 	}
 	if (qa)
 		im->destroy(qa);
