@@ -42,13 +42,15 @@ ci_srcdir() {
 	echo "$top/_ci_src"
 }
 
-# ci_time LABEL CMD...: runs CMD and prints how long it took.
+# ci_time LABEL CMD...: runs CMD and prints how long it took, on the
+# stage's own standard output (fd 3), whatever CMD's output is sent to.
+exec 3>&1
 ci_time() {
 	local label=$1 t0=$SECONDS rc=0
 	shift
 	"$@" || rc=$?
-	if [ $rc -eq 0 ]; then echo "ci:   $label: $((SECONDS - t0))s"
-	else echo "ci:   $label: $((SECONDS - t0))s, exit $rc"; fi
+	if [ $rc -eq 0 ]; then echo "ci:   $label: $((SECONDS - t0))s" >&3
+	else echo "ci:   $label: $((SECONDS - t0))s, exit $rc" >&3; fi
 	return $rc
 }
 
