@@ -40,22 +40,25 @@ static inline const char *llt_test_qemu(void)
 	return q && *q ? q : NULL;
 }
 
-/* Re-execute this test program with argv {arg0, arg1, arg2}.  Under qemu
- * the emulator is started again on the program (without binfmt_misc the
- * kernel cannot run an aarch64 /proc/self/exe).  Returns only on failure. */
+/* Re-execute this test program with argv {arg0, arg1, arg2}, by the path
+ * readlink("/proc/self/exe") gives: under valgrind and qemu-user that is
+ * the test program, while exec of /proc/self/exe itself would start the
+ * emulator or valgrind's tool binary.  Under qemu the emulator is started
+ * again on the program (without binfmt_misc the kernel cannot run an
+ * aarch64 file).  Returns only on failure. */
 static inline void llt_test_exec_self(const char *arg0, const char *arg1, const char *arg2)
 {
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0 || (size_t)n >= sizeof self - 1)
+		strcpy(self, "/proc/self/exe");
+	else
+		self[n] = '\0';
 	const char *qemu = llt_test_qemu();
-	if (qemu && *qemu == '/') {
-		char self[4096];
-		ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-		if (n > 0) {
-			self[n] = '\0';
-			execl(qemu, qemu, "-0", arg0, self, arg1, arg2, (char *)NULL);
-		}
-		return;
-	}
-	execl("/proc/self/exe", arg0, arg1, arg2, (char *)NULL);
+	if (qemu && *qemu == '/')
+		execl(qemu, qemu, "-0", arg0, self, arg1, arg2, (char *)NULL);
+	else
+		execl(self, arg0, arg1, arg2, (char *)NULL);
 }
 
 /* Scale iteration counts down under sanitizers and valgrind
