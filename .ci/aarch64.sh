@@ -13,7 +13,7 @@ if [ "$(id -u)" = 0 ] && [ -z "${LLT_CI_NO_INSTALL:-}" ]; then
 	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 		dpkg --add-architecture arm64
 	fi
-	ci_time "apt-get update (arm64)" apt-get update -q >/dev/null
+	ci_time "apt-get update (arm64)" apt-get update -q -o DPkg::Lock::Timeout=600 >/dev/null
 fi
 ci_install gcc g++ gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user-static \
 	pkg-config pkg-config:arm64 libc6-dev:arm64 check:arm64 libsubunit-dev:arm64 libunwind-dev:arm64

@@ -10,8 +10,8 @@ export DEBIAN_FRONTEND=noninteractive
 # without root is expected to have the packages (the stage says which).
 ci_install() {
 	if [ "$(id -u)" = 0 ] && [ -z "${LLT_CI_NO_INSTALL:-}" ]; then
-		apt-get install -y -q --no-install-recommends "$@" >/dev/null ||
-			{ apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "$@" >/dev/null; }
+		apt-get install -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends "$@" >/dev/null ||
+			{ apt-get update -q -o DPkg::Lock::Timeout=600 >/dev/null && apt-get install -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends "$@" >/dev/null; }
 	else
 		local p missing=
 		for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
