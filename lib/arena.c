@@ -105,7 +105,7 @@ static struct ablock *block_new(struct arena *a, size_t usable)
 		if (!m)
 			return NULL;
 	}
-	struct ablock *b = (struct ablock *)m;
+	struct ablock *b = (struct ablock *)(void *)m;
 	b->next = NULL;
 	b->start = m + hdr;
 	b->limit = align_end(m + size);

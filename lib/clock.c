@@ -604,6 +604,7 @@ static bool choose_rate(bool strict_check)
 	if (hz <= 0) {
 		const char *path = llt_clock_cal_default_path();
 		struct llt_clock_cal saved;
+		memset(&saved, 0, sizeof saved); /* clang-analyzer: not written when the load fails */
 		char model[64];
 		llt_impl_cpu_model(model, sizeof model);
 		if (path && llt_clock_cal_load(path, &saved) == 0 && !strcmp(saved.cpu, model)) {

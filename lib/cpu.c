@@ -24,6 +24,7 @@
 
 int llt_impl_read_file(const char *path, char *buf, size_t size)
 {
+	buf[0] = '\0'; /* an empty string on failure too (clang-analyzer) */
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -159,7 +160,7 @@ void llt_impl_cpu_model(char *buf, size_t size)
 {
 	buf[0] = '\0';
 #if defined(HAVE_CPUID_H) && (defined(__x86_64__) || defined(__i386__))
-	if (__get_cpuid_max(0x80000000u, NULL) >= 0x80000004u) {
+	if ((unsigned)__get_cpuid_max(0x80000000u, NULL) >= 0x80000004u) { /* int in clang's <cpuid.h> */
 		unsigned r[12];
 		for (unsigned i = 0; i < 3; i++)
 			__cpuid(0x80000002u + i, r[4 * i], r[4 * i + 1], r[4 * i + 2], r[4 * i + 3]);

@@ -764,6 +764,7 @@ static long desc_id(struct llt_log *lg, const struct llt_log_site *site, bool ca
 	}
 	if (d->epoch != lg->epoch) {
 		uint8_t *p = lg->tmp;
+		/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference): site is never NULL (the LLT_LOG macros pass a static site). */
 		size_t fl = strlen(site->file), fnl = strlen(site->func), fml = strlen(site->fmt);
 		unsigned na = site->nargs <= LLT_LOG_ARGS_MAX ? site->nargs : LLT_LOG_ARGS_MAX;
 		if (fl > 4096)

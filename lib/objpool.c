@@ -70,8 +70,8 @@ struct pool {
 	void *error_arg;
 };
 
-static struct pool *P(struct llt_objpool *p) { return (struct pool *)p; }
-static const struct pool *CP(const struct llt_objpool *p) { return (const struct pool *)p; }
+static struct pool *P(struct llt_objpool *p) { return (struct pool *)(void *)p; }
+static const struct pool *CP(const struct llt_objpool *p) { return (const struct pool *)(const void *)p; }
 
 /* ------------------------------------------------------------ indices */
 
@@ -272,7 +272,7 @@ static int add_block(struct pool *p)
 			p->mlock_error = e;
 		}
 	}
-	struct block *b = (struct block *)base;
+	struct block *b = (struct block *)(void *)base;
 	b->pool = p;
 	b->no = no;
 	b->nobj = (uint32_t)p->per_block;
@@ -280,7 +280,7 @@ static int add_block(struct pool *p)
 	b->end = b->first + p->per_block * p->stride;
 	b->map_size = size;
 	b->hugetlb = got_huge;
-	b->next = (uint32_t *)(base + round_up(sizeof *b, 8));
+	b->next = (uint32_t *)(void *)(base + round_up(sizeof *b, 8));
 	b->state = (uint8_t *)(b->next + p->per_block);
 	memset(b->state, ST_FRESH, p->per_block);
 	if (p->ctor)

@@ -147,7 +147,7 @@ static struct llt_prof_impl_slot *slot_new(struct prof_probe *p)
  * dropped. */
 struct llt_prof_impl_slot *llt_prof_impl_slot_slow(struct llt_prof_probe *probe)
 {
-	struct prof_probe *p = (struct prof_probe *)probe;
+	struct prof_probe *p = (struct prof_probe *)(void *)probe;
 	struct llt_prof_impl_slot *s = NULL;
 	bool fresh_thread = false;
 	pthread_once(&tls_once, tls_init);
@@ -628,14 +628,14 @@ int llt_prof_reset(struct llt_prof *prof)
 
 const struct llt_hist *llt_prof_probe_hist(const struct llt_prof_probe *probe)
 {
-	return probe ? &((const struct prof_probe *)probe)->total : NULL;
+	return probe ? &((const struct prof_probe *)(const void *)probe)->total : NULL;
 }
 
 int llt_prof_probe_info(const struct llt_prof_probe *probe, struct llt_prof_info *info)
 {
 	if (!probe || !info)
 		return -EINVAL;
-	const struct prof_probe *p = (const struct prof_probe *)probe;
+	const struct prof_probe *p = (const struct prof_probe *)(const void *)probe;
 	pthread_mutex_lock(&llt_prof_impl_lock);
 	memset(info, 0, sizeof *info);
 	memcpy(info->name, p->name, sizeof info->name);
@@ -663,7 +663,7 @@ ssize_t llt_prof_probe_exemplars(const struct llt_prof_probe *probe, unsigned fl
 {
 	if (!probe || (!out && n) || (flags & ~LLT_PROF_LAST_INTERVAL))
 		return -EINVAL;
-	const struct prof_probe *p = (const struct prof_probe *)probe;
+	const struct prof_probe *p = (const struct prof_probe *)(const void *)probe;
 	pthread_mutex_lock(&llt_prof_impl_lock);
 	const struct llt_prof_exemplar *v = flags & LLT_PROF_LAST_INTERVAL ? p->ex_last : p->ex_all;
 	size_t m = flags & LLT_PROF_LAST_INTERVAL ? p->nex_last : p->nex_all;
@@ -692,7 +692,7 @@ ssize_t llt_prof_probe_stacks(const struct llt_prof_probe *probe, struct llt_pro
 {
 	if (!probe || (!out && n))
 		return -EINVAL;
-	struct prof_probe *p = (struct prof_probe *)probe;
+	struct prof_probe *p = (struct prof_probe *)(const void *)probe;
 	pthread_mutex_lock(&llt_prof_impl_lock);
 	llt_prof_impl_sort_stacks(p);
 	size_t m = p->nstacks < n ? p->nstacks : n;

@@ -545,7 +545,7 @@ int llt_prof_write_heatmap(const struct llt_prof_probe *probe, FILE *f)
 {
 	if (!probe || !f)
 		return -EINVAL;
-	const struct prof_probe *p = (const struct prof_probe *)probe;
+	const struct prof_probe *p = (const struct prof_probe *)(const void *)probe;
 	struct out o = { f, 0 };
 	char b[32], title[200];
 	pthread_mutex_lock(&llt_prof_impl_lock);

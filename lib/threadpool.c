@@ -203,6 +203,7 @@ int llt_tp_impl_place(const struct llt_threadpool_attr *a, int **out)
 		}
 		for (size_t i = 0; i < a->ncpus; i++) {
 			int c = a->cpus[i];
+			/* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Branch): info[0..n) were all filled by llt_cpu_topology_info above. */
 			if (c < 0 || c >= n || !info[c].allowed || !llt_cpu_is_allowed(c)) {
 				r = -EINVAL;
 				goto out;
@@ -413,6 +414,7 @@ int llt_threadpool_create(const struct llt_threadpool_attr *attr, struct llt_thr
 		struct llt_tp_worker *w = &p->workers[i];
 		w->pool = p;
 		w->index = i;
+		/* NOLINTNEXTLINE(clang-analyzer-core.DivideZero): llt_tp_impl_place returns a count >= 1 or a negative errno. */
 		w->cpu = cpus[i % (unsigned)ncpu];
 		llt_park_init(&w->park, 0);
 		r = llt_taskq_init(&w->q, cap);

@@ -268,7 +268,7 @@ START_TEST(cal_file_round_trip)
 		"version 1\nhz 1e9\nduration_ns -5\n",    /* signed */
 		"version 1\nhz 1e9\nduration_ns \n",      /* empty */
 		"version 1\nhz  1e9\n",                    /* padded */
-		"\x7f" "ELF\x02\x01\x01",                  /* not text */
+		"\177ELF\x02\x01\x01",                    /* not text */
 	};
 	char cpath[160];
 	snprintf(cpath, sizeof cpath, "%s/corrupt", tmpdir);

@@ -49,7 +49,9 @@ START_TEST(cacheline_sane)
 	ck_assert_uint_le(line, 512);
 	ck_assert_uint_eq(line & (line - 1), 0);
 	long sc = sysconf(_SC_LEVEL1_DCACHE_LINESIZE);
-	if (sc > 0)
+	/* Under qemu-user, glibc reads the emulated CPU's CTR_EL0 while the
+	 * library reads the host's /sys: two different machines. */
+	if (sc > 0 && !llt_test_qemu())
 		ck_assert_uint_eq(line, (size_t)sc);
 	ck_assert_uint_ge(LLT_PAD_SIZE, LLT_CACHELINE_SIZE);
 }

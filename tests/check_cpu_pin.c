@@ -76,7 +76,7 @@ START_TEST(restricted_set_refuses_other_cpus)
 		CPU_SET(allowed[0], &one);
 		if (sched_setaffinity(0, sizeof one, &one) != 0)
 			_exit(3);
-		execl("/proc/self/exe", self_path, "--restricted", (char *)NULL);
+		llt_test_exec_self(self_path, "--restricted", NULL);
 		_exit(4);
 	}
 	int st;

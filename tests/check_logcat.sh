@@ -108,6 +108,13 @@ last=$(tail -1 "$tmp/out" | sed -n 's/.* msg \([0-9]*\) .*/\1/p')
 [ "$last" -ge 19990 ] && ok "rotation set ends with the newest" || bad "rotation set ends with msg $last"
 
 # --- follow across a rotation
+# Timing-dependent (the follower must be up before the writer starts and
+# keep up across rotations): not under qemu-user (.ci/qemu-run), where both
+# run emulated at unpredictable speed; it saw ~13000 of 20000 there.
+if [ -n "${LLT_TEST_QEMU:-}" ]; then
+	echo "SKIP (qemu): -f across rotations is timing-dependent"
+	exit $fail
+fi
 "$LOGCAT" -f "$tmp/f.log" > "$tmp/follow" 2>"$tmp/ferr" &
 fpid=$!
 sleep 0.3

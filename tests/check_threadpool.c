@@ -298,7 +298,7 @@ START_TEST(allowed_set_respected)
 		CPU_SET(allowed[1], &set);
 		if (sched_setaffinity(0, sizeof set, &set) != 0)
 			_exit(90);
-		execl("/proc/self/exe", "llt-test-child", "--child", "restricted", (char *)NULL);
+		llt_test_exec_self("llt-test-child", "--child", "restricted");
 		_exit(97);
 	}
 	int st;

@@ -5,7 +5,7 @@ TESTS += tests/check_log
 endif
 tests_check_log_SOURCES = tests/check_log.c tests/testutil.h lib/logdec.c lib/logdec.h lib/logfmt.h lib/logsym.c lib/logsym.h
 tests_check_log_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib -I$(top_srcdir)/tools
-tests_check_log_CFLAGS = $(TEST_CFLAGS) -fno-inline-functions-called-once
+tests_check_log_CFLAGS = $(TEST_CFLAGS) $(NOINLINE_ONCE_CFLAGS)
 # -rdynamic: the crash test's backtrace names the faulting function.
 tests_check_log_LDFLAGS = -rdynamic
 tests_check_log_LDADD = $(TEST_LDADD)

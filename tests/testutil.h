@@ -30,6 +30,37 @@ static inline void llt_test_skip(const char *why)
 	exit(LLT_TEST_SKIP);
 }
 
+/* Under qemu-user (.ci/qemu-run sets LLT_TEST_QEMU to the emulator's path):
+ * the emulated CPU's ID registers, the host's /sys and the emulator's speed
+ * are not the target's, so the few checks that depend on them skip, under
+ * qemu only, saying why. */
+static inline const char *llt_test_qemu(void)
+{
+	const char *q = getenv("LLT_TEST_QEMU");
+	return q && *q ? q : NULL;
+}
+
+/* Re-execute this test program with argv {arg0, arg1, arg2}, by the path
+ * readlink("/proc/self/exe") gives: under valgrind and qemu-user that is
+ * the test program, while exec of /proc/self/exe itself would start the
+ * emulator or valgrind's tool binary.  Under qemu the emulator is started
+ * again on the program (without binfmt_misc the kernel cannot run an
+ * aarch64 file).  Returns only on failure. */
+static inline void llt_test_exec_self(const char *arg0, const char *arg1, const char *arg2)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0 || (size_t)n >= sizeof self - 1)
+		strcpy(self, "/proc/self/exe");
+	else
+		self[n] = '\0';
+	const char *qemu = llt_test_qemu();
+	if (qemu && *qemu == '/')
+		execl(qemu, qemu, "-0", arg0, self, arg1, arg2, (char *)NULL);
+	else
+		execl(self, arg0, arg1, arg2, (char *)NULL);
+}
+
 /* Scale iteration counts down under sanitizers and valgrind
  * (LLT_TEST_SCALE=0.1 runs a tenth). */
 static inline double llt_test_scale(void)
@@ -121,7 +152,7 @@ static inline void llt_test_in_child(const char *name, const char *const *env)
 				unsetenv(*env);
 			}
 		}
-		execl("/proc/self/exe", "llt-test-child", "--child", name, (char *)NULL);
+		llt_test_exec_self("llt-test-child", "--child", name);
 		_exit(97);
 	}
 	int st;
