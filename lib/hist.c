@@ -24,6 +24,7 @@
  * see the comments in llt/bits/hist_impl.h and above llt_hist_impl_flip(). */
 #include "internal.h"
 #include "hist_int.h"
+#include "membarrier.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -36,14 +37,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#if defined(__linux__)
-#  include <sys/syscall.h>
-#  if defined(__has_include)
-#    if __has_include(<linux/membarrier.h>)
-#      include <linux/membarrier.h>
-#    endif
-#  endif
-#endif
 
 #include <llt/hist.h>
 
@@ -1032,44 +1025,26 @@ int llt_hist_load(FILE *f, struct llt_hist **out)
 
 /* ------------------------------------------------------------ fences */
 
-/* membarrier(2) commands (stable kernel ABI, Linux 4.14+), for C
- * libraries whose headers predate them. */
-#if defined(__linux__) && defined(SYS_membarrier)
-#  define HIST_HAVE_MEMBARRIER 1
-#  if !defined(MEMBARRIER_CMD_QUERY)
-#    define MEMBARRIER_CMD_QUERY 0
-#    define MEMBARRIER_CMD_GLOBAL 1
-#    define MEMBARRIER_CMD_PRIVATE_EXPEDITED (1 << 3)
-#    define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED (1 << 4)
-#  endif
-static long membarrier_call(int cmd)
-{
-	return syscall(SYS_membarrier, cmd, 0, 0);
-}
-#endif
-
 static pthread_once_t fence_once = PTHREAD_ONCE_INIT;
 static uint32_t fence_mode_g = LLT_HIST_IMPL_FENCE_FULL;
 
-/* ASYM when the kernel offers MEMBARRIER_CMD_PRIVATE_EXPEDITED and lets us
- * register for it (a seccomp filter may refuse the call: ENOSYS/EPERM);
- * LLT_HIST_MEMBARRIER=0 in the environment keeps the FULL protocol, for
- * users who would rather pay ~6 ns per record than have snapshots send an
- * IPI to the CPUs that run writer threads (isolated cores).  A library
- * built with ThreadSanitizer always uses FULL: TSan does not know what
- * membarrier orders. */
+/* ASYM when lib/membarrier.c says the process may use membarrier(2)
+ * (configure found it, the kernel offers MEMBARRIER_CMD_PRIVATE_EXPEDITED
+ * and registration succeeded, LLT_MEMBARRIER is not 0);
+ * LLT_HIST_MEMBARRIER=0 in the environment keeps the FULL protocol for
+ * the recorders alone, for users who would rather pay ~6 ns per record
+ * than have snapshots send an IPI to the CPUs that run writer threads
+ * (isolated cores; the trade-off: llt(7), ENVIRONMENT).  A library built
+ * with ThreadSanitizer always uses FULL: TSan does not know what
+ * membarrier orders (the helper says no there too). */
 static void fence_decide(void)
 {
-#if defined(HIST_HAVE_MEMBARRIER) && !defined(LLT_HIST_IMPL_TSAN)
+#if !defined(LLT_HIST_IMPL_TSAN)
 	const char *e = secure_getenv("LLT_HIST_MEMBARRIER");
 	if (e && strcmp(e, "0") == 0)
 		return;
-	long q = membarrier_call(MEMBARRIER_CMD_QUERY);
-	if (q < 0 || !(q & MEMBARRIER_CMD_PRIVATE_EXPEDITED))
-		return;
-	if (membarrier_call(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) != 0)
-		return;
-	fence_mode_g = LLT_HIST_IMPL_FENCE_ASYM;
+	if (llt_membarrier_available())
+		fence_mode_g = LLT_HIST_IMPL_FENCE_ASYM;
 #endif
 }
 
@@ -1081,29 +1056,10 @@ uint32_t llt_hist_impl_fence_mode(void)
 
 void llt_hist_impl_fence_heavy(uint32_t mode)
 {
-	if (mode != LLT_HIST_IMPL_FENCE_ASYM)
-		return;
-#if defined(HIST_HAVE_MEMBARRIER)
-	if (membarrier_call(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0)
-		return;
-	/* Not reached in practice: the registration made at the decision
-	 * holds for the life of the process and its forked children (the
-	 * child's mm inherits it; exec ends every recorder).  Defensively:
-	 * register again, then the global command, which needs no
-	 * registration and waits for an RCU grace period (milliseconds). */
-	if (membarrier_call(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0 &&
-	    membarrier_call(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0)
-		return;
-	if (membarrier_call(MEMBARRIER_CMD_GLOBAL) == 0)
-		return;
-#endif
-	/* No heavy barrier at all (a seccomp filter installed after the
-	 * decision): outside the protocol's guarantee.  A full fence here and
-	 * the wait below still catch every record whose entry has left the
-	 * writer's store buffer, which is all of them in any real machine
-	 * after the wait's first loads; LLT_ASSERT flags it in debug builds. */
-	LLT_ASSERT(!"membarrier failed after registration");
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* ASYM only after llt_membarrier_available() said yes; the helper
+	 * retries and falls back when the call fails. */
+	if (mode == LLT_HIST_IMPL_FENCE_ASYM)
+		llt_membarrier_heavy();
 }
 
 /* ------------------------------------------------------------ recorder */

@@ -116,12 +116,10 @@
 #include <llt/cpu.h>
 #include <llt/park.h>
 
+#include "membarrier.h"
+
 /* LLT_PARK_NO_FUTEX builds the condition-variable fallback on Linux too,
  * to test it. */
-#if defined(HAVE_MEMBARRIER) && !defined(LLT_PARK_NO_MEMBARRIER)
-#  include <linux/membarrier.h>
-#  include <sys/syscall.h>
-#endif
 
 #if defined(HAVE_FUTEX) && !defined(LLT_PARK_NO_FUTEX)
 #  define USE_FUTEX 1
@@ -195,63 +193,37 @@ static int futex_op(const struct llt_park *park, int op)
 
 /* -------------------------------------------------- asymmetric fences */
 
-#if defined(HAVE_MEMBARRIER) && !defined(LLT_PARK_NO_MEMBARRIER)
-static int membarrier_call(int cmd)
-{
-	return (int)syscall(__NR_membarrier, cmd, 0, 0);
-}
-
-/* 1 once this process is registered for MEMBARRIER_CMD_PRIVATE_EXPEDITED,
- * -1 if it cannot be (old kernel, seccomp), 0 not tried yet.  Registering
- * costs up to a few milliseconds (the kernel waits for an RCU grace
- * period when the process has threads), once per process.  LLT_PARK_FENCE
- * in the environment (any value) keeps the symmetric fences, to compare. */
+/* LLT_PARK_ASYMMETRIC uses lib/membarrier.c (query, registration and the
+ * call, shared with llt/sched and llt/hist; cost and switches: llt(7)).
+ * LLT_PARK_NO_MEMBARRIER builds without it; LLT_PARK_FENCE in the
+ * environment (any value) keeps the symmetric fences, to compare, as
+ * LLT_MEMBARRIER=0 does for every module.  1 asymmetric allowed, -1 not,
+ * 0 not decided yet. */
 static int asym_state;
 
 static bool asym_available(void)
 {
-	/* Acquire/release: pairs with the store below; only a flag. */
+#if defined(LLT_PARK_NO_MEMBARRIER)
+	return false;
+#else
+	/* Acquire/release: pairs with the store below; only a flag (the
+	 * helper synchronizes its own state). */
 	int st = __atomic_load_n(&asym_state, __ATOMIC_ACQUIRE);
 	if (st == 0) {
-		int q = membarrier_call(MEMBARRIER_CMD_QUERY);
-		st = -1;
-		if (q >= 0 && (q & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
-		    !secure_getenv("LLT_PARK_FENCE") &&
-		    membarrier_call(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0)
-			st = 1;
+		st = !secure_getenv("LLT_PARK_FENCE") && llt_membarrier_available() ? 1 : -1;
 		__atomic_store_n(&asym_state, st, __ATOMIC_RELEASE);
 	}
 	return st > 0;
-}
-
-void llt_park_impl_heavy_fence(struct llt_park *park)
-{
-	(void)park;
-	if (membarrier_call(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0)
-		return;
-	/* EPERM: not registered, i.e. a child forked by a registered process
-	 * on a kernel that does not carry the registration over.  Register
-	 * and retry; registration succeeded in this kernel once already. */
-	if (membarrier_call(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0 &&
-	    membarrier_call(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0)
-		return;
-	/* Not reached on Linux: a registered process's call cannot fail.
-	 * A fence still orders this side. */
-	LLT_ASSERT(!"membarrier failed after registration");
-	LLT_PARK_IMPL_FENCE();
-}
-#else
-static bool asym_available(void)
-{
-	return false;
-}
-
-void llt_park_impl_heavy_fence(struct llt_park *park)
-{
-	(void)park;
-	LLT_PARK_IMPL_FENCE();   /* not reached: LLT_PARK_IMPL_ASYM is never set */
-}
 #endif
+}
+
+void llt_park_impl_heavy_fence(struct llt_park *park)
+{
+	(void)park;
+	/* Only reached with LLT_PARK_IMPL_ASYM set, i.e. after
+	 * llt_membarrier_available() returned true. */
+	llt_membarrier_heavy();
+}
 
 int llt_park_init(struct llt_park *park, unsigned flags)
 {

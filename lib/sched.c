@@ -76,7 +76,11 @@
  * switched out, which is a full barrier too.  This is folly's
  * asymmetricLightBarrier/asymmetricHeavyBarrier and membarrier(2)'s own
  * example; it makes the pusher's check a plain load, and costs the
- * sleeper a system call (~1-10 us) it pays only after its spin budget.
+ * sleeper a system call it pays only after its spin budget, and every
+ * other running thread of the process an interrupt.  The call lives in
+ * lib/membarrier.c (shared with llt/park and llt/hist); the measured cost,
+ * and the switches LLT_MEMBARRIER=0 and LLT_SCHED_MEMBARRIER=0 that keep
+ * the symmetric fences: llt(7), ENVIRONMENT.
  *
  * parallel_for splits lazily (Tzannes, Caragea, Barua and Vishkin,
  * "Lazy binary-splitting", PPoPP 2010): a worker runs its range chunk by
@@ -90,14 +94,6 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__linux__) && __has_include(<linux/membarrier.h>)
-#  include <linux/membarrier.h>
-#  include <sys/syscall.h>
-#  include <unistd.h>
-#  if defined(SYS_membarrier)
-#    define LLT_SCHED_MEMBARRIER 1
-#  endif
-#endif
 
 #include <llt/clock.h>
 #include <llt/cpu.h>
@@ -105,6 +101,7 @@
 #include <llt/sched.h>
 #include <llt/threadpool.h>
 
+#include "membarrier.h"
 #include "sched_deque.h"
 #include "taskq.h"
 #include "threadpool_impl.h"
@@ -189,19 +186,15 @@ static LLT_COLD void wake_claim(struct llt_sched *s)
 	}
 }
 
-/* The sleeper's half of the asymmetric fence (see the top of the file).
- * Once registration succeeded the command cannot fail (membarrier(2):
- * EINVAL and EPERM are for unsupported or unregistered commands); the
- * fence after a failure would not make up for the pushers' missing one,
- * it is only the non-Linux path. */
+/* The sleeper's half of the fence (see the top of the file): with asym,
+ * membarrier(2) through lib/membarrier.c (which retries and falls back if
+ * the call ever fails), else the full fence of the symmetric protocol. */
 static void heavy_barrier(struct llt_sched *s)
 {
-#ifdef LLT_SCHED_MEMBARRIER
-	if (s->asym && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0)
-		return;
-#endif
-	(void)s;
-	LLT_DQ_FENCE();
+	if (s->asym)
+		llt_membarrier_heavy();
+	else
+		LLT_DQ_FENCE();
 }
 
 /* Steps b-d of the protocol above. */
@@ -567,13 +560,12 @@ int llt_sched_create(const struct llt_sched_attr *attr, struct llt_sched **out)
 	s->chunk_ticks = llt_clock_from_ns(LLT_SCHED_CHUNK_NS);
 	if (s->chunk_ticks < 2)
 		s->chunk_ticks = 2;
-#ifdef LLT_SCHED_MEMBARRIER
-	/* Registration is per process and idempotent; without it (old
-	 * kernel, seccomp) the pushers keep their fence. */
-	long cmds = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
-	s->asym = cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
-		  syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
-#endif
+	/* Asymmetric when lib/membarrier.c allows it (membarrier registered,
+	 * not a TSan build, LLT_MEMBARRIER not 0) and LLT_SCHED_MEMBARRIER
+	 * is not 0; otherwise (old kernel, seccomp, opted out) the pushers
+	 * keep their fence.  The trade-off: llt(7), ENVIRONMENT. */
+	const char *env = secure_getenv("LLT_SCHED_MEMBARRIER");
+	s->asym = !(env && strcmp(env, "0") == 0) && llt_membarrier_available();
 	/* The pool's workers each run one long task (the loop), so the
 	 * pool's own idle strategy never matters: spin keeps it simple. */
 	struct llt_threadpool_attr pa = a.pool;

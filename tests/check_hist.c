@@ -804,7 +804,8 @@ START_TEST(recorder_flip_storm)
 }
 END_TEST
 
-/* The protocol choice: LLT_HIST_MEMBARRIER=0 keeps the atomic one; by
+/* The protocol choice: LLT_HIST_MEMBARRIER=0 keeps the atomic one (and
+ * LLT_MEMBARRIER=0 too: tests/check_membarrier.c); by
  * default membarrier is used exactly when the kernel lets this process
  * register for MEMBARRIER_CMD_PRIVATE_EXPEDITED (never under TSan).  In
  * fresh processes: the choice is made once per process. */
@@ -837,8 +838,9 @@ static int child_default(void)
 
 START_TEST(recorder_protocol_choice)
 {
-	static const char *const off[] = {"LLT_HIST_MEMBARRIER=0", NULL};
-	static const char *const unset[] = {"LLT_HIST_MEMBARRIER", NULL};
+	/* LLT_MEMBARRIER=0 would turn it off for every module: unset. */
+	static const char *const off[] = {"LLT_MEMBARRIER", "LLT_HIST_MEMBARRIER=0", NULL};
+	static const char *const unset[] = {"LLT_MEMBARRIER", "LLT_HIST_MEMBARRIER", NULL};
 	llt_test_in_child("env_full", off);
 	llt_test_in_child("default", unset);
 }

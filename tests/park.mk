@@ -15,7 +15,7 @@ if HAVE_CHECK
 # precedence over the library's; clock and cpu still come from libllt).
 check_PROGRAMS += tests/check_park_nofutex
 TESTS += tests/check_park_nofutex
-tests_check_park_nofutex_SOURCES = tests/check_park.c lib/park.c
+tests_check_park_nofutex_SOURCES = tests/check_park.c lib/park.c lib/membarrier.c
 tests_check_park_nofutex_CPPFLAGS = $(AM_CPPFLAGS) -DLLT_PARK_NO_FUTEX
 tests_check_park_nofutex_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_park_nofutex_LDADD = lib/libllt.la $(CHECK_LIBS)
