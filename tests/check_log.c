@@ -959,9 +959,14 @@ static Suite *log_suite(void)
 }
 
 /* `check_log --write PATH N [ROTATE_BYTES]`: writes N messages (levels
- * cycling INFO, WARN, ERROR; two threads) for tests/check_logcat.sh. */
+ * cycling INFO, WARN, ERROR; two threads) for tests/check_logcat.sh.
+ * Environment: CHECK_LOG_SLOW=1 paces the writer (and waits 0.5 s after
+ * opening the file); CHECK_LOG_KEEP=K keeps K rotated files (default 5);
+ * CHECK_LOG_STOP_AT=I (I even) flushes after message I and stops the
+ * process (SIGSTOP) until it is continued. */
 static struct llt_log *w_lg;
 static long w_n;
+static long w_stop_at = -1;
 static void *w_thread(void *arg)
 {
 	int t = (int)(intptr_t)arg;
@@ -977,6 +982,12 @@ static void *w_thread(void *arg)
 			usleep(20000);
 		if (getenv("CHECK_LOG_SLOW") && i % 200 < 2)
 			usleep(2000);
+		if (t == 0 && i == w_stop_at) {
+			/* Everything so far on disk, then stop the whole process
+			 * until the test continues it. */
+			llt_log_flush(w_lg);
+			raise(SIGSTOP);
+		}
 	}
 	return NULL;
 }
@@ -991,6 +1002,10 @@ static int write_mode(int argc, char **argv)
 	w_n = atol(argv[3]);
 	if (argc > 4)
 		c.rotate_bytes = (uint64_t)atoll(argv[4]);
+	if (getenv("CHECK_LOG_STOP_AT"))
+		w_stop_at = atol(getenv("CHECK_LOG_STOP_AT"));
+	if (getenv("CHECK_LOG_KEEP"))
+		c.rotate_keep = (unsigned)atoi(getenv("CHECK_LOG_KEEP"));
 	if (llt_log_open(&c, &w_lg) != 0)
 		return 1;
 	if (getenv("CHECK_LOG_SLOW"))

@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <dirent.h>
 #include <regex.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -518,6 +519,116 @@ static void on_sigint(int sig)
 	interrupted = 1;
 }
 
+/* ------------------------------------------------------- follow mode
+ *
+ * The writer (lib/log.c, sink_rotate) closes FILE, then renames FILE.(k-1)
+ * to FILE.k from the oldest down, FILE to FILE.1, unlinks what falls off the
+ * kept count and creates a new FILE whose header carries the next rotation
+ * index.  A follower that falls behind must not reopen FILE by name (that
+ * is the newest file: everything in between would be skipped), nor open the
+ * rotated files by name one after the other (their names shift while it
+ * reads).  So it keeps the descriptor it has (valid after a rename or an
+ * unlink), reads it to its final end once the name FILE no longer denotes
+ * it, and then looks for the file of the same log (same writer pid) with
+ * the next rotation index among FILE, FILE.1, FILE.2, ... in ascending
+ * order: files only move to higher indices, so an ascending scan cannot
+ * miss one that still exists.  The descriptor it opens is again immune to
+ * later renames. */
+
+struct fid {
+	uint32_t pid, rotation;
+	int64_t created;
+};
+
+static bool fd_ident(int fd, struct fid *id)
+{
+	uint8_t h[LLT_LOGF_HDR_FIXED];
+	if (pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h || memcmp(h, LLT_LOGF_MAGIC, 8) != 0)
+		return false;
+	id->pid = llt_logf_get_u32(h + 12);
+	id->created = (int64_t)llt_logf_get_u64(h + 40);
+	id->rotation = llt_logf_get_u32(h + 48);
+	return true;
+}
+
+/* Highest N of an existing PATH.N (0 if none). */
+static unsigned max_rotated(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	size_t bl = strlen(base);
+	unsigned max = 0;
+	if (slash) {
+		size_t dl = (size_t)(slash - path);
+		if (dl >= sizeof dir)
+			return 0;
+		memcpy(dir, path, dl);
+		dir[dl] = '\0';
+		if (dl == 0)
+			strcpy(dir, "/");
+	} else {
+		strcpy(dir, ".");
+	}
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		const char *n = e->d_name;
+		if (strncmp(n, base, bl) != 0 || n[bl] != '.' || n[bl + 1] < '1' || n[bl + 1] > '9')
+			continue;
+		char *endp;
+		unsigned long k = strtoul(n + bl + 1, &endp, 10);
+		if (*endp == '\0' && k > max && k <= 100000)
+			max = (unsigned)k;
+	}
+	closedir(d);
+	return max;
+}
+
+/* Opens the file of the log `cur` with the smallest rotation index above
+ * cur's, or returns -1.  *newest gets FILE's descriptor if FILE is a
+ * complete file of another log (a restarted writer), else -1. */
+static int find_next(const char *path, const struct fid *cur, struct fid *next, char *name, size_t namesz,
+		     int *newest, struct fid *newest_id)
+{
+	unsigned max = max_rotated(path) + 1;  /* + 1: a rotation while we scan */
+	int best = -1;
+	char p[PATH_MAX];
+	*newest = -1;
+	for (unsigned k = 0; k <= max; k++) {
+		if (k == 0)
+			snprintf(p, sizeof p, "%s", path);
+		else
+			snprintf(p, sizeof p, "%s.%u", path, k);
+		int fd = open(p, O_RDONLY | O_CLOEXEC);
+		struct fid id;
+		if (fd < 0)
+			continue;
+		if (!fd_ident(fd, &id)) {
+			close(fd);   /* a new FILE without its header yet */
+			continue;
+		}
+		if (id.pid == cur->pid && id.rotation > cur->rotation) {
+			if (best < 0 || id.rotation < next->rotation) {
+				if (best >= 0)
+					close(best);
+				best = fd;
+				*next = id;
+				snprintf(name, namesz, "%s", p);
+				continue;
+			}
+		} else if (k == 0 && (id.pid != cur->pid || id.rotation < cur->rotation)) {
+			*newest = fd;
+			*newest_id = id;
+			continue;
+		}
+		close(fd);
+	}
+	return best;
+}
+
 /* Decodes one file; follows it if asked (the last one). */
 static int run_file(struct logcat *lc, const char *path, bool follow, uint8_t *buf)
 {
@@ -533,12 +644,15 @@ static int run_file(struct logcat *lc, const char *path, bool follow, uint8_t *b
 	struct logcat_stream s;
 	size_t len = 0;
 	bool eof = false;
+	bool finishing = false;   /* follow: the name moved on, read to the end */
+	char name[PATH_MAX];      /* the name the current file was found under */
 	int status;
 	if (fd < 0) {
 		fprintf(stderr, "%s: %s: %s\n", PROGRAM, path, strerror(errno));
 		return LOGCAT_IO;
 	}
-	logcat_stream_init(&s, path);
+	snprintf(name, sizeof name, "%s", path);
+	logcat_stream_init(&s, name);
 	for (;;) {
 		if (!eof && len < BUF_CAP) {
 			ssize_t n = read(fd, buf + len, BUF_CAP - len);
@@ -546,7 +660,7 @@ static int run_file(struct logcat *lc, const char *path, bool follow, uint8_t *b
 				if (errno == EINTR && !interrupted)
 					continue;
 				if (!interrupted) {
-					fprintf(stderr, "%s: %s: %s\n", PROGRAM, path, strerror(errno));
+					fprintf(stderr, "%s: %s: %s\n", PROGRAM, name, strerror(errno));
 					s.status = LOGCAT_IO;
 				}
 				break;
@@ -555,56 +669,101 @@ static int run_file(struct logcat *lc, const char *path, bool follow, uint8_t *b
 				eof = true;
 			len += (size_t)n;
 		}
-		bool final = eof && !follow;
+		bool final = eof && (!follow || finishing);
 		size_t used = logcat_decode(lc, &s, buf, len, final);
 		memmove(buf, buf + used, len - used);
 		len -= used;
 		s.base += used;
-		if (s.dead || final || interrupted)
+		if (s.dead && finishing)
+			final = true;   /* given up on this one: the next file */
+		if (interrupted || (s.dead && !finishing) || (final && !follow))
 			break;
+		if (final) {
+			/* The file the name left is complete: go on with the next
+			 * one of the same log, waiting for it if need be. */
+			struct fid cur, next, nid;
+			int nfd = -1, newest = -1;
+			char nname[PATH_MAX];
+			fflush(stdout);
+			if (!fd_ident(fd, &cur)) {
+				/* Not a log: nothing to continue; follow FILE afresh. */
+				cur.pid = 0;
+				cur.rotation = UINT32_MAX;
+			}
+			for (int tries = 0; !interrupted; tries++) {
+				nfd = find_next(path, &cur, &next, nname, sizeof nname, &newest, &nid);
+				/* The next index, or a later one twice in a row (not a
+				 * scan that raced with a rotation): the files between
+				 * were deleted by the writer's kept count. */
+				if (nfd >= 0 && (next.rotation == cur.rotation + 1 || tries >= 2)) {
+					if (next.rotation != cur.rotation + 1) {
+						if (next.rotation == cur.rotation + 2)
+							fprintf(stderr, "%s: %s: rotated file %" PRIu32 " of this log was deleted before it was read: its records are lost\n",
+								PROGRAM, path, cur.rotation + 1);
+						else
+							fprintf(stderr, "%s: %s: rotated files %" PRIu32 " to %" PRIu32 " of this log were deleted before they were read: their records are lost\n",
+								PROGRAM, path, cur.rotation + 1, next.rotation - 1);
+					}
+					if (newest >= 0)
+						close(newest);
+					break;
+				}
+				if (nfd >= 0)
+					close(nfd);
+				nfd = -1;
+				if (newest >= 0 && tries >= 2) {
+					/* A restarted writer (or a file that is not ours). */
+					if (cur.rotation != UINT32_MAX)
+						fprintf(stderr, "%s: %s: replaced by another log (pid %" PRIu32 "): following it from its start\n",
+							PROGRAM, path, nid.pid);
+					nfd = newest;
+					snprintf(nname, sizeof nname, "%s", path);
+					break;
+				}
+				if (newest >= 0)
+					close(newest);
+				newest = -1;
+				struct timespec ts = { 0, tries < 2 ? 10000000 : 100000000 };
+				nanosleep(&ts, NULL);
+			}
+			if (nfd < 0)
+				break;
+			close(fd);
+			fd = nfd;
+			status = s.status;
+			logcat_stream_fini(&s);
+			snprintf(name, sizeof name, "%s", nname);
+			logcat_stream_init(&s, name);
+			s.status = status;
+			len = 0;
+			eof = false;
+			finishing = false;
+			continue;
+		}
 		if (eof && follow) {
 			fflush(stdout);
-			/* Rotated or replaced?  Then the old file is complete:
-			 * finish it and start on the new one. */
+			/* Has the name moved on (rotated: renamed; or unlinked)?
+			 * The writer closed the file before, so what it holds
+			 * now is final: read it to its end, then the next one. */
 			struct stat a, b;
-			if (stat(path, &a) == 0 && fstat(fd, &b) == 0 &&
-			    (a.st_ino != b.st_ino || a.st_dev != b.st_dev || (off_t)(s.base + len) > a.st_size)) {
-				ssize_t n;
-				while ((n = read(fd, buf + len, BUF_CAP - len)) > 0) {
-					len += (size_t)n;
-					used = logcat_decode(lc, &s, buf, len, false);
-					memmove(buf, buf + used, len - used);
-					len -= used;
-					s.base += used;
-				}
-				if (len)
-					logcat_decode(lc, &s, buf, len, true);
-				close(fd);
-				/* Files rotated past us since (path.1, path.2, ...,
-				 * created after the one just finished), oldest first. */
-				int64_t done_created = s.dec.created_ns;
-				for (int k = 64; k >= 1; k--) {
-					char rp[PATH_MAX];
-					uint32_t rot;
-					snprintf(rp, sizeof rp, "%s.%d", path, k);
-					if (access(rp, R_OK) != 0)
-						continue;
-					int64_t cr = file_created(rp, &rot);
-					if (cr > done_created && cr != INT64_MAX) {
-						int st2 = run_file(lc, rp, false, buf + BUF_CAP);
-						if (st2 > s.status)
-							s.status = st2;
+			if (strcmp(path, "-") != 0 && fstat(fd, &b) == 0) {
+				int sr = stat(path, &a);
+				if ((sr == 0 && (a.st_ino != b.st_ino || a.st_dev != b.st_dev)) ||
+				    (sr != 0 && errno == ENOENT)) {
+					finishing = true;
+				} else if (sr == 0 && (off_t)(s.base + len) > b.st_size) {
+					/* Truncated in place: start it again. */
+					fprintf(stderr, "%s: %s: file truncated: following it from its start\n", PROGRAM, path);
+					if (lseek(fd, 0, SEEK_SET) == 0) {
+						status = s.status;
+						logcat_stream_fini(&s);
+						logcat_stream_init(&s, name);
+						s.status = status;
+						len = 0;
 					}
 				}
-				fd = open(path, O_RDONLY | O_CLOEXEC);
-				if (fd < 0)
-					break;
-				status = s.status;
-				logcat_stream_fini(&s);
-				logcat_stream_init(&s, path);
-				s.status = status;
-				len = 0;
-			} else {
+			}
+			if (!finishing) {
 				struct timespec ts = { 0, 100000000 };
 				nanosleep(&ts, NULL);
 			}
@@ -891,7 +1050,7 @@ int main(int argc, char **argv)
 
 	int nf = argc - optind;
 	struct file_ent *files = calloc((size_t)nf, sizeof(*files));
-	uint8_t *buf = malloc(2 * (size_t)BUF_CAP);  /* second half: rotated files met by -f */
+	uint8_t *buf = malloc(BUF_CAP);
 	static char obuf[1 << 20];
 	struct logcat lc;
 	if (files == NULL || buf == NULL) {
