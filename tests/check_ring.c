@@ -24,6 +24,7 @@
 
 #include <llt/cpu.h>
 #include <llt/ring.h>
+#include "testutil.h"
 
 #if defined(__SANITIZE_THREAD__)
 #  define UNDER_TSAN 1
