@@ -68,6 +68,8 @@ struct pool {
 	void *ctor_arg;
 	llt_objpool_error_fn *on_error;
 	void *error_arg;
+	/* llt_objpool_cache() of a pool without a per-thread cache. */
+	struct llt_objpool_impl_mag passthrough;
 };
 
 static struct pool *P(struct llt_objpool *p) { return (struct pool *)(void *)p; }
@@ -390,8 +392,13 @@ static struct llt_objpool_impl_mag *mag_self(struct pool *p)
 	if (!tc)
 		return NULL;
 	struct llt_objpool_impl_mag *m = &tc->mag[p->pub.impl_slot];
-	if (mag_count(m, p->pub.impl_key) < 0)
-		m->key = p->pub.impl_key;       /* empty, and now this pool's */
+	if (mag_count(m, p->pub.impl_key) < 0) {
+		/* Empty, and now this pool's; pool and max for the handle's
+		 * fast paths (llt_objpool_cache_get/put). */
+		m->pool = &p->pub;
+		m->max = p->pub.impl_cache_max;
+		m->key = p->pub.impl_key;
+	}
 	return m;
 }
 
@@ -506,6 +513,23 @@ static void put_raw(struct pool *p, void *obj)
 void llt_objpool_impl_put_slow(struct llt_objpool *pool, void *obj)
 {
 	put_raw(P(pool), obj);
+}
+
+struct llt_objpool_cache *llt_objpool_cache(struct llt_objpool *pool)
+{
+	if (!pool)
+		return NULL;
+	struct pool *p = P(pool);
+	struct llt_objpool_impl_mag *m = NULL;
+	if (pool->impl_flags & LLT_OBJPOOL_THREADSAFE)
+		m = mag_self(p);
+	/* No cache (a single-threaded pool, a thread-safe pool without a
+	 * slot, or no memory for the thread's table): the pool's
+	 * pass-through handle, count 0 and max 0, so every call takes the
+	 * slow path of llt_objpool_get/put.  Never written. */
+	if (!m)
+		m = &p->passthrough;
+	return (struct llt_objpool_cache *)m;
 }
 
 void llt_objpool_flush(struct llt_objpool *pool)
@@ -673,6 +697,7 @@ int llt_objpool_create(struct llt_objpool **out, const struct llt_objpool_opts *
 	p->on_error = o->on_error;
 	p->error_arg = o->error_arg;
 	p->head = NIL;
+	p->passthrough.pool = &p->pub;  /* key 0, max 0: always the slow path */
 	pthread_mutex_init(&p->grow_lock, NULL);
 	p->pub.impl_flags = o->flags & (LLT_OBJPOOL_THREADSAFE | LLT_OBJPOOL_GROW);
 	p->pub.impl_stride = stride;

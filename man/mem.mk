@@ -13,6 +13,9 @@ dist_man3_MANS += \
 	man/man3/llt_arena_stats.3 \
 	man/man3/llt_arena_strdup.3 \
 	man/man3/llt_arena_strndup.3 \
+	man/man3/llt_objpool_cache.3 \
+	man/man3/llt_objpool_cache_get.3 \
+	man/man3/llt_objpool_cache_put.3 \
 	man/man3/llt_objpool_create.3 \
 	man/man3/llt_objpool_flush.3 \
 	man/man3/llt_objpool_free.3 \

@@ -68,12 +68,36 @@ END_TEST
  * distinct, aligned, owned by the pool, and keeps its contents (a pattern
  * derived from its id) until it is put; an overlap or a double hand-out
  * corrupts some pattern. */
-static void model(size_t obj_size, size_t align, unsigned flags, size_t cap, size_t max_blocks)
+enum api { API_PLAIN, API_HANDLE, API_MIXED };
+
+/* Get and put through the pool (API_PLAIN), through the calling thread's
+ * cache handle (API_HANDLE), or either at random per call (API_MIXED: both
+ * work on the same cache). */
+static void *m_get(struct llt_objpool *p, struct llt_objpool_cache *c, enum api api)
+{
+	if (api == API_HANDLE || (api == API_MIXED && rnd() % 2))
+		return llt_objpool_cache_get(c);
+	return llt_objpool_get(p);
+}
+
+static void m_put(struct llt_objpool *p, struct llt_objpool_cache *c, enum api api, void *obj)
+{
+	if (api == API_HANDLE || (api == API_MIXED && rnd() % 2))
+		llt_objpool_cache_put(c, obj);
+	else
+		llt_objpool_put(p, obj);
+}
+
+static void model_api(size_t obj_size, size_t align, unsigned flags, size_t cap, size_t max_blocks,
+		      unsigned cache_size, enum api api)
 {
 	struct llt_objpool *p;
 	struct llt_objpool_opts o = { .obj_size = obj_size, .align = align, .capacity = cap,
-				      .flags = flags, .max_blocks = max_blocks };
+				      .flags = flags, .max_blocks = max_blocks, .cache_size = cache_size };
 	ck_assert_int_eq(llt_objpool_create(&p, &o), 0);
+	struct llt_objpool_cache *c = llt_objpool_cache(p);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_eq(llt_objpool_cache(p), c);      /* the same cache every time */
 	size_t limit = (flags & LLT_OBJPOOL_GROW) ? cap * max_blocks : cap;
 	size_t ealign = align ? align : 16;
 	struct live { void *p; uint64_t id; } *live = calloc(limit + 1, sizeof *live);
@@ -84,7 +108,7 @@ static void model(size_t obj_size, size_t align, unsigned flags, size_t cap, siz
 		/* Drift towards full and towards empty in phases. */
 		bool want_get = (rnd() % 100) < ((i / 2000) % 2 ? 70u : 30u);
 		if (want_get) {
-			void *q = llt_objpool_get(p);
+			void *q = m_get(p, c, api);
 			if (n < limit) {
 				ck_assert_ptr_nonnull(q);
 			} else if (!(flags & LLT_OBJPOOL_THREADSAFE)) {
@@ -105,7 +129,7 @@ static void model(size_t obj_size, size_t align, unsigned flags, size_t cap, siz
 		} else if (n > 0) {
 			size_t k = rnd() % n;
 			ck_assert_msg(check_fill(live[k].p, obj_size, live[k].id), "object %zu corrupted", k);
-			llt_objpool_put(p, live[k].p);
+			m_put(p, c, api, live[k].p);
 			live[k] = live[--n];
 		}
 	}
@@ -129,7 +153,7 @@ static void model(size_t obj_size, size_t align, unsigned flags, size_t cap, siz
 	}
 	while (n > 0) {
 		n--;
-		llt_objpool_put(p, live[n].p);
+		m_put(p, c, api, live[n].p);
 	}
 	if (!(flags & LLT_OBJPOOL_THREADSAFE)) {
 		ck_assert_int_eq(llt_objpool_stats(p, &s), 0);
@@ -137,6 +161,11 @@ static void model(size_t obj_size, size_t align, unsigned flags, size_t cap, siz
 	}
 	free(live);
 	llt_objpool_free(p);
+}
+
+static void model(size_t obj_size, size_t align, unsigned flags, size_t cap, size_t max_blocks)
+{
+	model_api(obj_size, align, flags, cap, max_blocks, 0, API_PLAIN);
 }
 
 static const size_t sizes[] = { 1, 8, 24, 64, 100, 4096 };
@@ -153,6 +182,21 @@ START_TEST(model_threadsafe)
 {
 	model(sizes[_i % 6], aligns[_i / 6], LLT_OBJPOOL_THREADSAFE, 500, 1);
 	model(sizes[_i % 6], aligns[_i / 6], LLT_OBJPOOL_THREADSAFE | LLT_OBJPOOL_GROW, 100, 5);
+}
+END_TEST
+
+/* The cache handle under the model: thread-safe pools (small caches, so
+ * refills and spills are frequent), handle alone and mixed with plain
+ * get/put; and a single-threaded pool, whose handle passes through. */
+START_TEST(model_cache_handle)
+{
+	size_t sz = sizes[_i % 6], al = aligns[_i / 6];
+	model_api(sz, al, LLT_OBJPOOL_THREADSAFE, 500, 1, 0, API_HANDLE);
+	model_api(sz, al, LLT_OBJPOOL_THREADSAFE, 300, 1, 4, API_MIXED);
+	model_api(sz, al, LLT_OBJPOOL_THREADSAFE | LLT_OBJPOOL_GROW, 100, 5, 1 + (unsigned)_i % 64, API_HANDLE);
+	model_api(sz, al, LLT_OBJPOOL_THREADSAFE | LLT_OBJPOOL_GROW, 100, 5, 7, API_MIXED);
+	model_api(sz, al, 0, 200, 1, 0, API_HANDLE);
+	model_api(sz, al, LLT_OBJPOOL_GROW, 50, 4, 0, API_MIXED);
 }
 END_TEST
 
@@ -204,6 +248,78 @@ START_TEST(exhaustion_and_growth)
 		}
 		llt_objpool_free(p);
 	}
+}
+END_TEST
+
+/* Exhaustion and growth through the handle, with a cache smaller than
+ * the pool (refills and spills on the way). */
+START_TEST(cache_handle_exhaustion)
+{
+	for (int ts = 0; ts < 2; ts++) {
+		unsigned f = ts ? LLT_OBJPOOL_THREADSAFE : 0;
+		struct llt_objpool *p;
+		struct llt_objpool_opts o = { .obj_size = 48, .capacity = 10, .flags = f, .cache_size = 4 };
+		ck_assert_int_eq(llt_objpool_create(&p, &o), 0);
+		struct llt_objpool_cache *c = llt_objpool_cache(p);
+		void *v[10];
+		for (int i = 0; i < 10; i++) {
+			ck_assert_ptr_nonnull(v[i] = llt_objpool_cache_get(c));
+			for (int j = 0; j < i; j++)
+				ck_assert_ptr_ne(v[i], v[j]);
+		}
+		ck_assert_ptr_null(llt_objpool_cache_get(c));
+		ck_assert_ptr_null(llt_objpool_cache_get(c));
+		struct llt_objpool_stats s;
+		llt_objpool_stats(p, &s);
+		ck_assert_uint_eq(s.failed_gets, 2);
+		ck_assert_uint_eq(s.in_use, 10);
+		ck_assert_uint_eq(s.high_water, 10);
+		llt_objpool_cache_put(c, v[3]);
+		ck_assert_ptr_eq(llt_objpool_cache_get(c), v[3]);       /* LIFO */
+		llt_objpool_cache_put(c, v[5]);
+		ck_assert_ptr_eq(llt_objpool_get(p), v[5]);     /* one cache for both APIs */
+		for (int i = 0; i < 10; i++)
+			llt_objpool_cache_put(c, v[i]);
+		if (ts) {
+			/* A cache of 4: the rest was spilled to the shared stack. */
+			llt_objpool_stats(p, &s);
+			ck_assert_uint_le(s.in_use, 4);
+		}
+		llt_objpool_flush(p);
+		llt_objpool_stats(p, &s);
+		ck_assert_uint_eq(s.in_use, 0);
+		/* All ten come back, distinct. */
+		for (int i = 0; i < 10; i++) {
+			ck_assert_ptr_nonnull(v[i] = llt_objpool_cache_get(c));
+			for (int j = 0; j < i; j++)
+				ck_assert_ptr_ne(v[i], v[j]);
+		}
+		ck_assert_ptr_null(llt_objpool_cache_get(c));
+		for (int i = 0; i < 10; i++)
+			llt_objpool_cache_put(c, v[i]);
+		llt_objpool_free(p);
+
+		o.flags = f | LLT_OBJPOOL_GROW;
+		o.capacity = 16;
+		o.max_blocks = 4;
+		ck_assert_int_eq(llt_objpool_create(&p, &o), 0);
+		c = llt_objpool_cache(p);
+		void *w[64];
+		for (int i = 0; i < 64; i++) {
+			ck_assert_ptr_nonnull(w[i] = llt_objpool_cache_get(c));
+			memset(w[i], i, 48);
+		}
+		ck_assert_ptr_null(llt_objpool_cache_get(c));
+		llt_objpool_stats(p, &s);
+		ck_assert_uint_eq(s.blocks, 4);
+		ck_assert_uint_eq(s.failed_gets, 1);
+		for (int i = 0; i < 64; i++) {
+			ck_assert_uint_eq(((unsigned char *)w[i])[47], (unsigned char)i);
+			llt_objpool_cache_put(c, w[i]);
+		}
+		llt_objpool_free(p);
+	}
+	ck_assert_ptr_null(llt_objpool_cache(NULL));
 }
 END_TEST
 
@@ -266,6 +382,8 @@ struct tctx {
 	long ops;
 	long errors;
 	long got;
+	bool handle;            /* get (and, for odd threads, put) through the cache handle */
+	struct llt_objpool_cache *cache;
 };
 
 static bool hq_push(struct handoff *h, void *o)
@@ -295,7 +413,13 @@ static void release(struct tctx *c, struct tobj *o)
 	int expect = __atomic_load_n(&o->owner, __ATOMIC_RELAXED);
 	if (expect == 0 || !__atomic_compare_exchange_n(&o->owner, &expect, 0, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		c->errors++;
-	llt_objpool_put(c->pool, o);
+	/* With handles: odd threads put through theirs, even threads with
+	 * plain put, so objects got through a handle in one thread are put
+	 * both ways in others. */
+	if (c->cache && c->me % 2)
+		llt_objpool_cache_put(c->cache, o);
+	else
+		llt_objpool_put(c->pool, o);
 }
 
 static void *worker(void *arg)
@@ -303,8 +427,10 @@ static void *worker(void *arg)
 	struct tctx *c = arg;
 	struct tobj *mine[8];
 	int nmine = 0;
+	if (c->handle)
+		c->cache = llt_objpool_cache(c->pool);
 	for (long i = 0; i < c->ops; i++) {
-		struct tobj *o = llt_objpool_get(c->pool);
+		struct tobj *o = c->cache ? llt_objpool_cache_get(c->cache) : llt_objpool_get(c->pool);
 		if (o) {
 			/* No object is handed out twice at once: a free object's
 			 * tag is 0 (or the debug fill), never a thread's id. */
@@ -330,7 +456,7 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static void run_threads(int nthreads, unsigned flags)
+static void run_threads_api(int nthreads, unsigned flags, bool handle)
 {
 	struct llt_objpool *p;
 	struct llt_objpool_opts o = { .obj_size = sizeof(struct tobj), .capacity = 1024,
@@ -345,7 +471,8 @@ static void run_threads(int nthreads, unsigned flags)
 	}
 	long ops = (long)(40000 * llt_test_scale()) / nthreads;
 	for (int i = 0; i < nthreads; i++) {
-		c[i] = (struct tctx){ .pool = p, .h = h, .nthreads = nthreads, .me = i + 1, .ops = ops };
+		c[i] = (struct tctx){ .pool = p, .h = h, .nthreads = nthreads, .me = i + 1, .ops = ops,
+				      .handle = handle };
 		c[i].me = i + 1;
 		ck_assert_int_eq(pthread_create(&t[i], NULL, worker, &c[i]), 0);
 	}
@@ -377,11 +504,20 @@ static void run_threads(int nthreads, unsigned flags)
 	llt_objpool_free(p);
 }
 
+static void run_threads(int nthreads, unsigned flags)
+{
+	run_threads_api(nthreads, flags, false);
+}
+
 START_TEST(threads_2) { run_threads(2, 0); }
 END_TEST
 START_TEST(threads_4) { run_threads(4, LLT_OBJPOOL_GROW); }
 END_TEST
 START_TEST(threads_8) { run_threads(8, 0); }
+END_TEST
+START_TEST(threads_handle_2) { run_threads_api(2, 0, true); }
+END_TEST
+START_TEST(threads_handle_4) { run_threads_api(4, LLT_OBJPOOL_GROW, true); }
 END_TEST
 
 /* A thread's cache outlives a freed pool: a new pool taking the same slot
@@ -448,6 +584,22 @@ START_TEST(many_pools)
 		ck_assert(!llt_objpool_owns(p[(i + 1) % N], a));
 		llt_objpool_put(p[i], a);
 		llt_objpool_put(p[i], b);
+		/* A pool without a cache slot: its handle passes through. */
+		struct llt_objpool_cache *c = llt_objpool_cache(p[i]);
+		ck_assert_ptr_nonnull(c);
+		void *x = llt_objpool_cache_get(c), *y = llt_objpool_cache_get(c);
+		ck_assert_ptr_nonnull(x);
+		ck_assert_ptr_nonnull(y);
+		ck_assert_ptr_ne(x, y);
+		ck_assert(llt_objpool_owns(p[i], x));
+		llt_objpool_cache_put(c, x);
+		llt_objpool_cache_put(c, y);
+	}
+	struct llt_objpool_stats s;
+	for (int i = 0; i < N; i++) {
+		llt_objpool_flush(p[i]);
+		llt_objpool_stats(p[i], &s);
+		ck_assert_uint_eq(s.in_use, 0);
 	}
 	for (int i = 0; i < N; i++)
 		llt_objpool_free(p[i]);
@@ -509,6 +661,31 @@ START_TEST(debug_detects)
 #endif
 		for (int i = 0; i < 8; i++)
 			llt_objpool_put(p, v[i]);
+
+		/* The same checks through the cache handle. */
+		struct llt_objpool_cache *c = llt_objpool_cache(p);
+		a = llt_objpool_cache_get(c);
+		ck_assert_ptr_nonnull(a);
+		llt_objpool_cache_put(c, a);
+		ck_assert_int_eq(llt_objpool_stats(p, &s), 0);
+		uint64_t errs = s.errors;
+		int calls = cb_calls;
+		llt_objpool_cache_put(c, a);            /* double put */
+		ck_assert_int_eq(llt_objpool_last_error(p), LLT_OBJPOOL_ERR_DOUBLE_PUT);
+		llt_objpool_cache_put(c, local);        /* foreign */
+		ck_assert_int_eq(llt_objpool_last_error(p), LLT_OBJPOOL_ERR_FOREIGN);
+		llt_objpool_stats(p, &s);
+		ck_assert_uint_eq(s.errors, errs + 2);
+		ck_assert_int_eq(cb_calls, calls + 2);
+		for (int i = 0; i < 8; i++) {
+			v[i] = llt_objpool_cache_get(c);
+			ck_assert_ptr_nonnull(v[i]);
+			for (int j = 0; j < i; j++)
+				ck_assert_ptr_ne(v[i], v[j]);
+		}
+		ck_assert_ptr_null(llt_objpool_cache_get(c));
+		for (int i = 0; i < 8; i++)
+			llt_objpool_cache_put(c, v[i]);
 		llt_objpool_free(p);
 	}
 }
@@ -516,6 +693,7 @@ END_TEST
 #endif
 
 #ifdef LLT_TEST_ASAN
+#define USE_HANDLE 0x80000000u
 static void use_after_put(unsigned flags)
 {
 	fflush(NULL);
@@ -523,9 +701,16 @@ static void use_after_put(unsigned flags)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		struct llt_objpool *p;
-		struct llt_objpool_opts o = { .obj_size = 64, .capacity = 8, .flags = flags };
+		struct llt_objpool_opts o = { .obj_size = 64, .capacity = 8, .flags = flags & ~USE_HANDLE };
 		if (llt_objpool_create(&p, &o) != 0)
 			_exit(0);
+		if (flags & USE_HANDLE) {
+			struct llt_objpool_cache *c = llt_objpool_cache(p);
+			volatile char *y = llt_objpool_cache_get(c);
+			llt_objpool_cache_put(c, (void *)y);
+			y[20] = 1;              /* ASan must stop us here */
+			_exit(0);
+		}
 		volatile char *x = llt_objpool_get(p);
 		llt_objpool_put(p, (void *)x);
 		x[20] = 1;                      /* ASan must stop us here */
@@ -540,6 +725,8 @@ START_TEST(asan_use_after_put)
 {
 	use_after_put(0);
 	use_after_put(LLT_OBJPOOL_THREADSAFE);
+	use_after_put(USE_HANDLE);
+	use_after_put(LLT_OBJPOOL_THREADSAFE | USE_HANDLE);
 }
 END_TEST
 #endif
@@ -552,7 +739,9 @@ int main(void)
 	tcase_add_test(tc, bad_inputs);
 	tcase_add_loop_test(tc, model_single, 0, 24);
 	tcase_add_loop_test(tc, model_threadsafe, 0, 24);
+	tcase_add_loop_test(tc, model_cache_handle, 0, 24);
 	tcase_add_test(tc, exhaustion_and_growth);
+	tcase_add_test(tc, cache_handle_exhaustion);
 	tcase_add_test(tc, constructor_and_options);
 	tcase_add_test(tc, many_pools);
 #if defined(LLT_DEBUG) && LLT_DEBUG
@@ -567,6 +756,8 @@ int main(void)
 	tcase_add_test(tt, threads_2);
 	tcase_add_test(tt, threads_4);
 	tcase_add_test(tt, threads_8);
+	tcase_add_test(tt, threads_handle_2);
+	tcase_add_test(tt, threads_handle_4);
 	tcase_add_test(tt, cache_outlives_pool);
 	suite_add_tcase(s, tt);
 	return llt_test_run(s);

@@ -32,6 +32,9 @@ LLT_BEGIN_DECLS
 #define LLT_OBJPOOL_ERR_MODIFIED   3   /* a free object was written to (seen at get) */
 
 struct llt_objpool;
+/* A thread's cache of one thread-safe pool, as a handle for hot loops
+ * (llt_objpool_cache(3)).  Opaque. */
+struct llt_objpool_cache;
 
 /* Called once per object at create (and for each grown block). */
 typedef void llt_objpool_ctor_fn(void *obj, void *arg);
@@ -70,8 +73,10 @@ LLT_API int llt_objpool_stats(const struct llt_objpool *pool, struct llt_objpool
 LLT_API int llt_objpool_last_error(const struct llt_objpool *pool);
 LLT_API bool llt_objpool_owns(const struct llt_objpool *pool, const void *obj);
 LLT_API void llt_objpool_flush(struct llt_objpool *pool);
+LLT_API struct llt_objpool_cache *llt_objpool_cache(struct llt_objpool *pool);
 
-/* Inline: llt_objpool_get, llt_objpool_put. */
+/* Inline: llt_objpool_get, llt_objpool_put, llt_objpool_cache_get,
+ * llt_objpool_cache_put. */
 
 /* ------------------------------------------------------------- private
  * Read by the inline functions; not part of the API. */
@@ -85,9 +90,17 @@ LLT_API void llt_objpool_flush(struct llt_objpool *pool);
  * stale cache of a freed pool that had the same slot, or 0: unused). */
 #define LLT_OBJPOOL_IMPL_KEY_SHIFT 8
 
+#define LLT_OBJPOOL_IMPL_COUNT_MASK ((UINT64_C(1) << LLT_OBJPOOL_IMPL_KEY_SHIFT) - 1)
+
+/* A struct llt_objpool_cache * is a pointer to one of these.  pool and
+ * max are written when the cache is claimed for a pool (the slow path,
+ * whenever the key does not match), so a handle's fast paths read them
+ * without a lookup; the low bits of key are then the count. */
 struct llt_objpool_impl_mag {
 	uint64_t key;           /* owner's impl_key + objects in obj[] */
-	uint64_t reserved;
+	struct llt_objpool *pool; /* owner (a pass-through handle: its pool) */
+	uint32_t max;           /* owner's impl_cache_max (pass-through: 0) */
+	uint32_t reserved;
 	void *obj[LLT_OBJPOOL_IMPL_MAG];
 };
 

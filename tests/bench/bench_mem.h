@@ -76,14 +76,14 @@ static inline struct bm_pct bm_percentiles(double *v, size_t n)
 static inline void bm_header(const char *what)
 {
 	printf("\n%s\n", what);
-	printf("%-28s %-22s %9s %19s %5s\n", "implementation", "pattern", "median", "min-max", "reps");
+	printf("%-32s %-22s %9s %19s %5s\n", "implementation", "pattern", "median", "min-max", "reps");
 }
 
 static inline void bm_row(const char *impl, const char *pattern, struct bm_result r)
 {
 	char mm[40];
 	snprintf(mm, sizeof mm, "%.2f-%.2f", r.min, r.max);
-	printf("%-28s %-22s %9.2f %19s %5d\n", impl, pattern, r.med, mm, BM_KEEP);
+	printf("%-32s %-22s %9.2f %19s %5d\n", impl, pattern, r.med, mm, BM_KEEP);
 }
 
 #endif

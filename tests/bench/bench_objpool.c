@@ -22,17 +22,22 @@ static struct llt_objpool *st_pool, *ts_pool;
 /* The pools are reached through a local copy of the pointer (POOLS), as
  * bench_mem_peers reaches boost's. */
 #define POOLS struct llt_objpool *const sp = st_pool, *const tp = ts_pool; (void)sp; (void)tp
+/* The thread-safe pool through the calling thread's cache handle, taken
+ * once per run (as a hot loop would) and held in a register. */
+#define TC_POOLS struct llt_objpool_cache *const tc = llt_objpool_cache(ts_pool)
 #define ST_GET() llt_objpool_get(sp)
 #define ST_PUT(p) llt_objpool_put(sp, (p))
 #define TS_GET() llt_objpool_get(tp)
 #define TS_PUT(p) llt_objpool_put(tp, (p))
+#define TC_GET() llt_objpool_cache_get(tc)
+#define TC_PUT(p) llt_objpool_cache_put(tc, (p))
 #define M_GET() malloc(OBJ)
 #define M_PUT(p) free(p)
 
-#define DEFINE_BENCH(name, GET, PUT)                                            \
+#define DEFINE_BENCH(name, SETUP, GET, PUT)                                     \
 BM_LOOP static struct bm_result name##_lifo(void)                               \
 {                                                                               \
-	POOLS;                                                                  \
+	SETUP;                                                                  \
 	double v[BM_REPS];                                                      \
 	for (int r = 0; r < BM_REPS; r++) {                                     \
 		uint64_t t0 = llt_clock_start();                                \
@@ -49,7 +54,7 @@ BM_LOOP static struct bm_result name##_lifo(void)                               
 }                                                                               \
 BM_LOOP static struct bm_result name##_random(void)                             \
 {                                                                               \
-	POOLS;                                                                  \
+	SETUP;                                                                  \
 	double v[BM_REPS];                                                      \
 	for (int k = 0; k < LIVE; k++)                                          \
 		live[k] = GET();                                                \
@@ -72,7 +77,7 @@ BM_LOOP static struct bm_result name##_random(void)                             
 }                                                                               \
 BM_LOOP static struct bm_pct name##_pct(void)                                   \
 {                                                                               \
-	POOLS;                                                                  \
+	SETUP;                                                                  \
 	double *v = malloc(PCT_SAMPLES * sizeof *v);                            \
 	for (int i = 0; i < PCT_SAMPLES; i++) {                                 \
 		uint64_t t0 = llt_clock_start();                                \
@@ -87,9 +92,10 @@ BM_LOOP static struct bm_pct name##_pct(void)                                   
 	return q;                                                               \
 }
 
-DEFINE_BENCH(st, ST_GET, ST_PUT)
-DEFINE_BENCH(ts, TS_GET, TS_PUT)
-DEFINE_BENCH(mal, M_GET, M_PUT)
+DEFINE_BENCH(st, POOLS, ST_GET, ST_PUT)
+DEFINE_BENCH(ts, POOLS, TS_GET, TS_PUT)
+DEFINE_BENCH(tc, TC_POOLS, TC_GET, TC_PUT)
+DEFINE_BENCH(mal, POOLS, M_GET, M_PUT)
 
 /* ------------------------------------------------ two threads passing */
 
@@ -161,7 +167,7 @@ static struct bm_result xfer(int kind)
 
 static void pct_row(const char *impl, struct bm_pct q, double median_burst)
 {
-	printf("%-28s p50 %6.1f  p99 %6.1f  p99.9 %6.1f  max %8.1f ns (incl. timer); p99.9/p50 %.2f; burst median %.2f\n",
+	printf("%-32s p50 %6.1f  p99 %6.1f  p99.9 %6.1f  max %8.1f ns (incl. timer); p99.9/p50 %.2f; burst median %.2f\n",
 	       impl, q.p50, q.p99, q.p999, q.max, q.p999 / q.p50, median_burst);
 }
 
@@ -188,17 +194,21 @@ int main(void)
 	bm_header("objpool: ns per get+put pair, 64-byte objects, single thread (amortised over 100k)");
 	struct bm_result st_l = st_lifo(), st_r = st_random();
 	struct bm_result ts_l = ts_lifo(), ts_r = ts_random();
+	struct bm_result tc_l = tc_lifo(), tc_r = tc_random();
 	struct bm_result m_l = mal_lifo(), m_r = mal_random();
 	bm_row("llt_objpool single-thread", "LIFO", st_l);
 	bm_row("llt_objpool single-thread", "random, 10k live", st_r);
 	bm_row("llt_objpool thread-safe", "LIFO", ts_l);
 	bm_row("llt_objpool thread-safe", "random, 10k live", ts_r);
+	bm_row("thread-safe pool, cache handle", "LIFO", tc_l);
+	bm_row("thread-safe pool, cache handle", "random, 10k live", tc_r);
 	bm_row(mlabel, "LIFO", m_l);
 	bm_row(mlabel, "random, 10k live", m_r);
 
 	printf("\nper-pair percentiles, LIFO, %d pairs each timed alone\n", PCT_SAMPLES);
 	pct_row("llt_objpool single-thread", st_pct(), st_l.med);
 	pct_row("llt_objpool thread-safe", ts_pct(), ts_l.med);
+	pct_row("thread-safe pool, cache handle", tc_pct(), tc_l.med);
 	pct_row(mlabel, mal_pct(), m_l.med);
 
 	bm_header("two threads (CPU 0 gets, CPU 1 puts, 1024-slot SPSC ring): ns per object");
@@ -207,9 +217,10 @@ int main(void)
 	bm_row(mlabel, "malloc T0, free T1", x_m);
 
 	printf("\nratios libllt/%s (median): single-thread pool LIFO %.2f, random %.2f; "
-	       "thread-safe pool LIFO %.2f, random %.2f; two threads %.2f\n", mlabel,
+	       "thread-safe pool LIFO %.2f, random %.2f; cache handle LIFO %.2f, random %.2f; "
+	       "two threads %.2f\n", mlabel,
 	       st_l.med / m_l.med, st_r.med / m_r.med, ts_l.med / m_l.med, ts_r.med / m_r.med,
-	       x_ts.med / x_m.med);
+	       tc_l.med / m_l.med, tc_r.med / m_r.med, x_ts.med / x_m.med);
 	llt_objpool_free(st_pool);
 	llt_objpool_free(ts_pool);
 	free(ridx);

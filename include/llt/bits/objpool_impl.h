@@ -112,4 +112,51 @@ LLT_INLINE void llt_objpool_put(struct llt_objpool *pool, void *obj)
 #endif
 }
 
+/* The handle's get: the pool's cache found once by llt_objpool_cache(),
+ * so the fast path is the single-threaded path's shape on the cache's own
+ * list -- a load of the count word, a test, a load of the top object and
+ * a store -- with no thread-local lookup, no owner check and no mode test
+ * (the handle is valid only in its thread while its pool lives, so the
+ * owner is known).  The count is the key's low bits (the owner's
+ * impl_key has them clear).  Empty: the slow path of llt_objpool_get()
+ * refills this same cache from the shared stack (or grows, or fails). */
+LLT_INLINE void *llt_objpool_cache_get(struct llt_objpool_cache *c)
+{
+	struct llt_objpool_impl_mag *m = (struct llt_objpool_impl_mag *)c;
+#if defined(LLT_DEBUG) && LLT_DEBUG
+	return llt_objpool_impl_get_debug(m->pool);
+#else
+	uint64_t key = m->key;
+	uint64_t n = key & LLT_OBJPOOL_IMPL_COUNT_MASK;
+	if (LLT_LIKELY(n != 0)) {
+		void *obj = m->obj[n - 1];
+		m->key = key - 1;
+		LLT_OBJPOOL_IMPL_UNPOISON(obj, m->pool->impl_stride);
+		return obj;
+	}
+	return llt_objpool_impl_get_slow(m->pool);
+#endif
+}
+
+/* The handle's put: push on the cache; full (or a pass-through handle,
+ * whose max is 0): the slow path of llt_objpool_put() spills the older
+ * half of this same cache to the shared stack. */
+LLT_INLINE void llt_objpool_cache_put(struct llt_objpool_cache *c, void *obj)
+{
+	struct llt_objpool_impl_mag *m = (struct llt_objpool_impl_mag *)c;
+#if defined(LLT_DEBUG) && LLT_DEBUG
+	llt_objpool_impl_put_debug(m->pool, obj);
+#else
+	uint64_t key = m->key;
+	uint64_t n = key & LLT_OBJPOOL_IMPL_COUNT_MASK;
+	if (LLT_LIKELY(n < m->max)) {
+		LLT_OBJPOOL_IMPL_POISON(obj, m->pool->impl_stride);
+		m->obj[n] = obj;
+		m->key = key + 1;
+		return;
+	}
+	llt_objpool_impl_put_slow(m->pool, obj);
+#endif
+}
+
 #endif /* LLT_BITS_OBJPOOL_IMPL_H */
