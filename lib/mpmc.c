@@ -48,9 +48,7 @@
  * it (tests/check_mpmc_fenced). */
 #if defined(HAVE_MEMBARRIER) && !defined(LLT_MPMC_NO_MEMBARRIER)
 #  define USE_MEMBARRIER 1
-#  include <linux/membarrier.h>
-#  include <sys/syscall.h>
-#  include <unistd.h>
+#  include "membarrier.h"
 #else
 #  define USE_MEMBARRIER 0
 #endif
@@ -64,31 +62,22 @@
 /* ------------------------------------------------------------ barriers */
 
 #if USE_MEMBARRIER
-/* 0 not tried, 1 registered, -1 not available (old kernel, seccomp). */
-static int membarrier_state;
-
 /* Can waiters pay for the notifiers' fences with membarrier(2)?  The
- * process registers once for MEMBARRIER_CMD_PRIVATE_EXPEDITED (Linux
- * 4.14); a race between two first callers registers twice, harmlessly. */
+ * shared helper decides once per process (kernel support, registration,
+ * LLT_MEMBARRIER=0, ThreadSanitizer builds: see lib/membarrier.h). */
 static bool asym_ready(void)
 {
-	/* Acquire/release: only the state itself is handed over. */
-	int st = __atomic_load_n(&membarrier_state, __ATOMIC_ACQUIRE);
-	if (st == 0) {
-		long q = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
-		st = q >= 0 && (q & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
-		     syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0 ? 1 : -1;
-		__atomic_store_n(&membarrier_state, st, __ATOMIC_RELEASE);
-	}
-	return st > 0;
+	return llt_membarrier_available();
 }
 
 /* A full barrier on every CPU that runs a thread of this process, and in
- * this thread: false if the kernel refused (not registered, as in a child
- * forked after registration on kernels that do not inherit it). */
+ * this thread; the helper retries and falls back by itself, so this never
+ * reports failure (wait_side keeps its sleep-slice path for the fenced
+ * build). */
 static bool heavy_barrier(void)
 {
-	return syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0;
+	llt_membarrier_heavy();
+	return true;
 }
 #else
 static bool asym_ready(void)
