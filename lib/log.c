@@ -1089,8 +1089,9 @@ static bool prod_head(struct prod *p)
 			 * producer wrote them on another core.  A prefetch past the
 			 * ring's end is harmless. */
 			__builtin_prefetch((const char *)e + 4 * LLT_CACHELINE_SIZE);
-			if (LLT_UNLIKELY(len < sizeof h))
-				len = sizeof h;   /* cannot happen; keep going */
+			/* A record shorter than its header cannot be made by
+			 * the producer; the encoder reads h.len itself. */
+			LLT_ASSERT(len >= sizeof h);
 			p->head = e;
 			p->head_tsc = h.tsc;
 			p->head_in_ring = true;

@@ -518,7 +518,7 @@ static int wait_side(struct llt_mpmc *m, bool recv_side, attempt_fn attempt, voi
 	uint64_t spin = m->spin_ns < timeout_ns ? m->spin_ns : timeout_ns;
 	if (spin) {
 		uint64_t t0 = llt_clock_now(), span = llt_clock_from_ns(spin);
-		uint64_t now = t0, last_yield = t0, yield_span = llt_clock_from_ns(YIELD_NS);
+		uint64_t now, last_yield = t0, yield_span = llt_clock_from_ns(YIELD_NS);
 		uint64_t ncpu = online_cpus();
 		/* Relaxed: a count for the heuristic below, ordered with nothing. */
 		__atomic_fetch_add(&m->spinners, 1, __ATOMIC_RELAXED);

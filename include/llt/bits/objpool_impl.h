@@ -33,7 +33,7 @@ LLT_INLINE void *llt_objpool_impl_get_ts(struct llt_objpool *pool)
 	 * without a table points at one that matches no pool), the pool's
 	 * cache at a byte offset fixed at create. */
 	struct llt_objpool_impl_mag *m =
-		(struct llt_objpool_impl_mag *)((char *)llt_objpool_impl_tc + pool->impl_mag_off);
+		(struct llt_objpool_impl_mag *)(void *)((char *)llt_objpool_impl_tc + pool->impl_mag_off);
 	/* key - impl_key: the count if the cache is this pool's, else
 	 * > LLT_OBJPOOL_IMPL_MAG; minus 1 it is < MAG exactly when the cache
 	 * is ours and not empty. */
@@ -79,7 +79,7 @@ LLT_INLINE void *llt_objpool_get(struct llt_objpool *pool)
 LLT_INLINE void llt_objpool_impl_put_ts(struct llt_objpool *pool, void *obj)
 {
 	struct llt_objpool_impl_mag *m =
-		(struct llt_objpool_impl_mag *)((char *)llt_objpool_impl_tc + pool->impl_mag_off);
+		(struct llt_objpool_impl_mag *)(void *)((char *)llt_objpool_impl_tc + pool->impl_mag_off);
 	uint64_t key = m->key;
 	uint64_t n = key - pool->impl_key;     /* see llt_objpool_impl_get_ts */
 	if (LLT_LIKELY(n < pool->impl_cache_max)) {
