@@ -139,13 +139,21 @@ START_TEST(deque_last_element)
 	struct dqrun r;
 	memset(&r, 0, sizeof r);
 	ck_assert_int_eq(llt_dq_init(&r.dq, 16), 0);
-	r.n = (uint64_t)(200000 * llt_test_scale());
+	/* The thief must win the race at least once, or the test proves
+	 * nothing; under qemu-user or on a loaded machine it may not run
+	 * during the first rounds, so go on (up to 8x the rounds, 10 s) until
+	 * it has.  After each round the deque is empty again, so the thief
+	 * has won a round exactly when the owner took fewer than were pushed. */
+	uint64_t base = (uint64_t)(200000 * llt_test_scale()), total = 0;
+	r.n = base * 8;                 /* the thief checks values against it */
 	r.seen = calloc(r.n, 1);
 	struct thief th = {&r, 0, 0, 0};
 	ck_assert_int_eq(pthread_create(&th.t, NULL, thief_main, &th), 0);
 	struct llt_impl_task t;
-	uint64_t owner_got = 0;
-	for (uint64_t v = 0; v < r.n; v++) {
+	uint64_t owner_got = 0, t0 = llt_test_mono_ns();
+	for (uint64_t v = 0; v < base || (owner_got == v && v < r.n &&
+					  llt_test_mono_ns() - t0 < 10000000000u); v++) {
+		total = v + 1;
 		struct llt_impl_task p = {(void (*)(void *))(uintptr_t)(v + 1), (void *)(uintptr_t)v,
 					  (uintptr_t)(v * 3), (uintptr_t)~v};
 		llt_dq_push(&r.dq, &p);
@@ -159,9 +167,12 @@ START_TEST(deque_last_element)
 	}
 	atomic_store(&r.owner_done, 1);
 	pthread_join(th.t, NULL);
-	for (uint64_t v = 0; v < r.n; v++)
+	ck_assert_uint_eq(r.bad + th.bad, 0);
+	for (uint64_t v = 0; v < total; v++)
 		ck_assert_uint_eq(r.seen[v], 1);
-	ck_assert_uint_eq(owner_got + th.got, r.n);
+	for (uint64_t v = total; v < r.n; v++)
+		ck_assert_uint_eq(r.seen[v], 0);
+	ck_assert_uint_eq(owner_got + th.got, total);
 	ck_assert_uint_gt(th.got, 0); /* the race was really run */
 	printf("last element: owner %llu, thief %llu\n", (unsigned long long)owner_got,
 	       (unsigned long long)th.got);

@@ -17,7 +17,8 @@ fuzz-hist:
 	$(MKDIR_P) tests/fuzz
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -I$(top_builddir) -I$(top_builddir)/include -I$(top_srcdir)/include \
 		-include $(top_builddir)/config.h -DLLT_STATIC -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
-		$(top_srcdir)/tests/fuzz/fuzz_hist_decode.c $(top_srcdir)/lib/hist.c -lm -o tests/fuzz/fuzz_hist_decode
+		$(top_srcdir)/tests/fuzz/fuzz_hist_decode.c $(top_srcdir)/lib/hist.c \
+		$(top_srcdir)/lib/membarrier.c -pthread -lm -o tests/fuzz/fuzz_hist_decode
 	rm -rf tests/fuzz/corpus_hist.run && cp -r $(top_srcdir)/tests/fuzz/corpus_hist tests/fuzz/corpus_hist.run && chmod -R u+w tests/fuzz/corpus_hist.run
 	./tests/fuzz/fuzz_hist_decode -max_total_time=$(FUZZ_SECONDS) -max_len=4096 tests/fuzz/corpus_hist.run
 .PHONY: fuzz-hist
