@@ -141,11 +141,14 @@ START_TEST(deque_last_element)
 	ck_assert_int_eq(llt_dq_init(&r.dq, 16), 0);
 	/* The thief must win the race at least once, or the test proves
 	 * nothing; under qemu-user or on a loaded machine it may not run
-	 * during the first rounds, so go on (up to 8x the rounds, 10 s) until
+	 * during the first rounds, so go on (up to 64x the rounds, 10 s) until
 	 * it has.  After each round the deque is empty again, so the thief
 	 * has won a round exactly when the owner took fewer than were pushed. */
 	uint64_t base = (uint64_t)(200000 * llt_test_scale()), total = 0;
-	r.n = base * 8;                 /* the thief checks values against it */
+	r.n = base * 64;                /* the thief checks values against it */
+	/* Under qemu-user the thief's steal is hundreds of emulated
+	 * instructions: widen the owner's window to match. */
+	uint64_t window = llt_test_qemu() ? 50 : 1;
 	r.seen = calloc(r.n, 1);
 	struct thief th = {&r, 0, 0, 0};
 	ck_assert_int_eq(pthread_create(&th.t, NULL, thief_main, &th), 0);
@@ -158,7 +161,7 @@ START_TEST(deque_last_element)
 					  (uintptr_t)(v * 3), (uintptr_t)~v};
 		llt_dq_push(&r.dq, &p);
 		/* Give the thief a window of random length. */
-		for (uint64_t k = v * 2654435761u % 97; k; k--)
+		for (uint64_t k = v * 2654435761u % 97 * window; k; k--)
 			llt_cpu_relax();
 		if (llt_dq_take(&r.dq, &t)) {
 			dq_record(&r, &t);
