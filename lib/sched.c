@@ -338,6 +338,23 @@ static inline __attribute__((always_inline)) int push_local(struct sched_worker 
 	return 0;
 }
 
+
+/* Others may be hungry: push [mid, hi) for a thief and keep [lo, mid).
+ * False when the deque is full (the caller stops splitting). */
+static bool offer_upper_half(struct sched_worker *w, struct loop *L, size_t lo, size_t *hi)
+{
+	size_t mid = lo + (*hi - lo) / 2;
+	struct llt_impl_task t = {range_entry, L, mid, *hi};
+	/* Relaxed: the push's release store publishes it. */
+	__atomic_fetch_add(&L->g.state, ONE, __ATOMIC_RELAXED);
+	if (push_local(w, &t) == 0) {
+		count(&w->splits, 1);
+		*hi = mid;
+		return true;
+	}
+	__atomic_fetch_sub(&L->g.state, ONE, __ATOMIC_RELAXED);
+	return false;
+}
 static void run_range(struct sched_worker *w, struct loop *L, size_t lo, size_t hi)
 {
 	size_t grain = L->grain;
@@ -348,17 +365,8 @@ static void run_range(struct sched_worker *w, struct loop *L, size_t lo, size_t 
 	}
 	while (lo < hi) {
 		if (can_split && hi - lo > grain && llt_dq_looks_empty(&w->dq)) {
-			/* Others may be hungry: offer the upper half. */
-			size_t mid = lo + (hi - lo) / 2;
-			struct llt_impl_task t = {range_entry, L, mid, hi};
-			/* Relaxed: the push's release store publishes it. */
-			__atomic_fetch_add(&L->g.state, ONE, __ATOMIC_RELAXED);
-			if (push_local(w, &t) == 0) {
-				count(&w->splits, 1);
-				hi = mid;
+			if (offer_upper_half(w, L, lo, &hi))
 				continue;
-			}
-			__atomic_fetch_sub(&L->g.state, ONE, __ATOMIC_RELAXED);
 			can_split = false;
 		}
 		size_t e = hi - lo > grain ? lo + grain : hi;
@@ -385,16 +393,8 @@ static void run_range_timed(struct sched_worker *w, struct loop *L, size_t lo, s
 	uint64_t t0 = llt_clock_now();
 	while (lo < hi) {
 		if (can_split && hi - lo > 1 && llt_dq_looks_empty(&w->dq)) {
-			size_t mid = lo + (hi - lo) / 2;
-			struct llt_impl_task t = {range_entry, L, mid, hi};
-			/* Relaxed: the push's release store publishes it. */
-			__atomic_fetch_add(&L->g.state, ONE, __ATOMIC_RELAXED);
-			if (push_local(w, &t) == 0) {
-				count(&w->splits, 1);
-				hi = mid;
+			if (offer_upper_half(w, L, lo, &hi))
 				continue;
-			}
-			__atomic_fetch_sub(&L->g.state, ONE, __ATOMIC_RELAXED);
 			can_split = false;
 		}
 		size_t e = hi - lo > chunk ? lo + chunk : hi;
