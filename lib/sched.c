@@ -571,6 +571,10 @@ int llt_sched_create(const struct llt_sched_attr *attr, struct llt_sched **out)
 	struct llt_threadpool_attr pa = a.pool;
 	pa.idle = LLT_THREADPOOL_IDLE_SPIN;
 	pa.queue_capacity = 2;
+	/* ...but the workers do park (worker_sleep): the slice of a parking
+	 * pool. */
+	if (!pa.slice_us)
+		pa.slice_us = LLT_THREADPOOL_SLICE_DEFAULT_US;
 	int r = llt_threadpool_create(&pa, &s->pool);
 	if (r < 0) {
 		free(s);

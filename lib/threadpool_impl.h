@@ -36,6 +36,7 @@ struct llt_threadpool {
 	/* Read-only after create. */
 	LLT_PADDED unsigned nworkers;
 	unsigned idle;
+	unsigned slice_us;      /* 0: leave the kernel's */
 	uint64_t spin_ns;
 	void (*on_start)(unsigned, void *);
 	void (*on_stop)(unsigned, void *);

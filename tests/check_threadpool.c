@@ -11,6 +11,8 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -507,6 +509,98 @@ START_TEST(parked_pool_uses_no_cpu)
 }
 END_TEST
 
+/* sched_getattr(2) of the calling thread: its EEVDF slice (ns) and nice. */
+struct slice_seen {
+	_Atomic uint64_t runtime;
+	_Atomic int nice;
+};
+
+static int get_slice(uint64_t *runtime, int *nice)
+{
+	struct {
+		uint32_t size, policy;
+		uint64_t flags;
+		int32_t nice;
+		uint32_t priority;
+		uint64_t runtime, deadline, period;
+	} sa;
+	memset(&sa, 0, sizeof sa);
+	if (syscall(SYS_sched_getattr, 0, &sa, (unsigned)sizeof sa, 0) != 0)
+		return -1;
+	*runtime = sa.runtime;
+	*nice = sa.nice;
+	return 0;
+}
+
+static void slice_hook(unsigned worker, void *arg)
+{
+	struct slice_seen *seen = arg;
+	uint64_t rt = 0;
+	int nice = 99;
+	(void)worker;
+	if (get_slice(&rt, &nice) == 0) {
+		atomic_store(&seen->runtime, rt);
+		atomic_store(&seen->nice, nice);
+	}
+}
+
+static uint64_t pool_slice(unsigned idle, unsigned slice_us, int *nice)
+{
+	struct slice_seen seen = {0, 99};
+	struct llt_threadpool_attr a = {.workers = 1, .idle = idle, .slice_us = slice_us,
+					.on_start = slice_hook, .hook_arg = &seen};
+	struct llt_threadpool *p;
+	ck_assert_int_eq(llt_threadpool_create(&a, &p), 0);
+	llt_threadpool_free(p); /* joins: the hook has run */
+	*nice = atomic_load(&seen.nice);
+	return atomic_load(&seen.runtime);
+}
+
+static void *slice_thread(void *arg)
+{
+	(void)arg;
+	uint64_t dflt, rt;
+	int nice, n;
+	ck_assert_int_eq(get_slice(&dflt, &nice), 0);
+	/* The workers inherit this thread's nice value; the slice request
+	 * must keep it. */
+	ck_assert_int_eq(setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 3), 0);
+	ck_assert_int_eq(get_slice(&rt, &nice), 0);
+	ck_assert_int_eq(nice, 3);
+
+	rt = pool_slice(LLT_THREADPOOL_IDLE_PARK, 0, &n);
+	ck_assert_int_eq(n, 3);
+	if (rt == dflt) {
+		/* A kernel without per-task slices (before 6.12) reports
+		 * the default whatever was asked. */
+		printf("time slice: kernel ignores sched_runtime (default %llu ns)\n",
+		       (unsigned long long)dflt);
+		return NULL;
+	}
+	printf("time slice: default %llu ns, parking worker %llu ns\n", (unsigned long long)dflt,
+	       (unsigned long long)rt);
+	ck_assert_uint_eq(rt, LLT_THREADPOOL_SLICE_DEFAULT_US * 1000u);
+	ck_assert_uint_eq(pool_slice(LLT_THREADPOOL_IDLE_PARK, 700, &n), 700000u);
+	ck_assert_int_eq(n, 3);
+	ck_assert_uint_eq(pool_slice(LLT_THREADPOOL_IDLE_SPIN, 0, &n), dflt);
+	ck_assert_uint_eq(pool_slice(LLT_THREADPOOL_IDLE_YIELD, 0, &n), dflt);
+	ck_assert_uint_eq(pool_slice(LLT_THREADPOOL_IDLE_SPIN, 250, &n), 250000u);
+	ck_assert_uint_eq(pool_slice(LLT_THREADPOOL_IDLE_PARK, LLT_THREADPOOL_SLICE_KERNEL, &n),
+			  dflt);
+	ck_assert_int_eq(n, 3);
+	return NULL;
+}
+
+START_TEST(time_slice)
+{
+	/* In a thread of its own: the nice value set here must not leak
+	 * into the other tests. */
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, slice_thread, NULL), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+}
+END_TEST
+
 START_TEST(bad_input)
 {
 	struct llt_threadpool *p = (void *)1;
@@ -530,6 +624,10 @@ START_TEST(bad_input)
 	a = (struct llt_threadpool_attr){.placement = LLT_THREADPOOL_PHYSICAL, .workers = 4097};
 	ck_assert_int_eq(llt_threadpool_create(&a, &p), -EINVAL);
 	a = (struct llt_threadpool_attr){.queue_capacity = (size_t)1 << 31};
+	ck_assert_int_eq(llt_threadpool_create(&a, &p), -EINVAL);
+	a = (struct llt_threadpool_attr){.slice_us = 99};
+	ck_assert_int_eq(llt_threadpool_create(&a, &p), -EINVAL);
+	a = (struct llt_threadpool_attr){.slice_us = 100001};
 	ck_assert_int_eq(llt_threadpool_create(&a, &p), -EINVAL);
 	ck_assert_ptr_eq(p, (void *)1); /* nothing changed */
 
@@ -570,6 +668,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, shutdown_cancel);
 	tcase_add_test(tc, free_in_flight);
 	tcase_add_test(tc, parked_pool_uses_no_cpu);
+	tcase_add_test(tc, time_slice);
 	tcase_add_test(tc, bad_input);
 	suite_add_tcase(s, tc);
 	return llt_test_run(s);

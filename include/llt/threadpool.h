@@ -37,6 +37,14 @@ LLT_BEGIN_DECLS
 
 /* Default spin budget: about one park-and-wake round trip here. */
 #define LLT_THREADPOOL_SPIN_DEFAULT_NS UINT64_C(20000)
+/* Scheduler time slice a parking worker asks the kernel for (struct
+ * llt_threadpool_attr.slice_us, sched_setattr(2)): on EEVDF kernels
+ * (Linux 6.12+) a woken thread with a shorter slice than the running one
+ * preempts it, so a worker woken onto the CPU of a submitter that spins
+ * starts at once instead of a tick later (measured: llt_threadpool_create(3)). */
+#define LLT_THREADPOOL_SLICE_DEFAULT_US 100u
+/* slice_us: leave the kernel's default slice alone. */
+#define LLT_THREADPOOL_SLICE_KERNEL     (~0u)
 /* Default capacity of each queue. */
 #define LLT_THREADPOOL_QUEUE_DEFAULT 1024u
 
@@ -47,7 +55,9 @@ struct llt_threadpool_attr {
 	const int *cpus;        /* LLT_THREADPOOL_LIST: the CPUs */
 	size_t ncpus;           /* ... and how many */
 	unsigned idle;          /* LLT_THREADPOOL_IDLE_* */
-	unsigned reserved0;     /* must be 0 */
+	unsigned slice_us;      /* 0: LLT_THREADPOOL_SLICE_DEFAULT_US when idle parks,
+				   the kernel's otherwise; 100-100000; or
+				   LLT_THREADPOOL_SLICE_KERNEL */
 	uint64_t spin_ns;       /* 0: LLT_THREADPOOL_SPIN_DEFAULT_NS; UINT64_MAX: no spin */
 	size_t queue_capacity;  /* 0: LLT_THREADPOOL_QUEUE_DEFAULT (rounded up to a power of 2) */
 	void (*on_start)(unsigned worker, void *hook_arg);  /* in the worker, before any task */

@@ -15,7 +15,9 @@
 //     starts; p50/p99 with llt/hist; pool parked and spinning, scheduler
 //     parked and spinning, and the floors: a bare futex hand-off (parked)
 //     and a thread polling a flag (spinning); pinned (submitter on CPU 0,
-//     worker on CPU 1) and unpinned.
+//     worker on CPU 1) and unpinned.  Unpinned, also a scheduler whose
+//     workers keep the kernel's time slice (slice_us), to show what the
+//     default short slice buys.
 //  4. At rest: CPU time the workers of a parked pool and scheduler use in
 //     one second after their spin window, and the wake syscalls made.
 // Each figure: median and min-max over 5 reps after a discarded warm-up,
@@ -516,10 +518,17 @@ static void bench_wake()
 		llt_sched_attr sa;
 		memset(&sa, 0, sizeof sa);
 		sa.pool = a;
-		llt_sched *s1, *s2 = nullptr;
+		llt_sched *s1, *s2 = nullptr, *s3 = nullptr;
 		if (llt_sched_create(&sa, &s1) != 0)
 			abort();
 		if (!pinned) {
+			// Without the short slice the workers ask for: shows
+			// what it buys (a worker woken onto the spinning
+			// submitter's CPU waits out the submitter's slice).
+			sa.pool.slice_us = LLT_THREADPOOL_SLICE_KERNEL;
+			if (llt_sched_create(&sa, &s3) != 0)
+				abort();
+			sa.pool.slice_us = 0;
 			// The default shape: 2 workers (one searches, one sleeps).
 			sa.pool.workers = 2;
 			if (llt_sched_create(&sa, &s2) != 0)
@@ -546,6 +555,9 @@ static void bench_wake()
 		if (s2)
 			cs.push_back({std::string("llt_sched 2 workers parked, ") + tag,
 				      [&] { llt_sched_submit(s2, stamp, nullptr); }, nullptr});
+		if (s3)
+			cs.push_back({std::string("llt_sched parked, kernel slice, ") + tag,
+				      [&] { llt_sched_submit(s3, stamp, nullptr); }, nullptr});
 		cs.push_back({std::string("bare futex hand-off, ") + tag, [&] {
 				      futex_word.store(1, std::memory_order_release);
 				      syscall(SYS_futex, &futex_word, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
@@ -559,6 +571,8 @@ static void bench_wake()
 		llt_sched_free(s1);
 		if (s2)
 			llt_sched_free(s2);
+		if (s3)
+			llt_sched_free(s3);
 		// Spinning: one at a time (a spinner would steal the others' CPU).
 		a.idle = LLT_THREADPOOL_IDLE_SPIN;
 		if (llt_threadpool_create(&a, &p) != 0)
