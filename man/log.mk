@@ -7,6 +7,7 @@ dist_man3_MANS += \
 	man/man3/llt_log_config_init.3 \
 	man/man3/llt_log_crash_handler.3 \
 	man/man3/llt_log_flush.3 \
+	man/man3/llt_log_preallocate.3 \
 	man/man3/llt_log_level.3 \
 	man/man3/llt_log_level_name.3 \
 	man/man3/llt_log_open.3 \

@@ -661,6 +661,43 @@ START_TEST(test_thread_reclaim)
 }
 END_TEST
 
+/* llt_log_preallocate: the ring exists before the first message, and
+ * that message then uses it (one producer, not two). */
+static void *prealloc_main(void *arg)
+{
+	struct llt_log *lg = arg;
+	struct llt_log_stats st;
+	llt_log_stats(lg, &st);
+	unsigned before = st.threads;
+	ck_assert_int_eq(llt_log_preallocate(lg), 0);
+	llt_log_stats(lg, &st);
+	ck_assert_uint_eq(st.threads, before + 1);
+	ck_assert_int_eq(llt_log_preallocate(lg), 0);
+	LLT_LOG(lg, LLT_INFO, "after preallocate %d", 1);
+	llt_log_stats(lg, &st);
+	ck_assert_uint_eq(st.threads, before + 1);
+	return NULL;
+}
+
+START_TEST(test_preallocate)
+{
+	char path[PATH_MAX];
+	make_tmpdir();
+	struct llt_log *lg = open_log("prealloc.log", 0, 0, path);
+	pthread_t th;
+	ck_assert_int_eq(pthread_create(&th, NULL, prealloc_main, lg), 0);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert_int_eq(llt_log_preallocate(NULL), -EINVAL);
+	ck_assert_int_eq(llt_log_close(lg), 0);
+	struct decoded d = { 0 };
+	decode_into(path, &d);
+	ck_assert_int_eq((int)d.n, 1);
+	ck_assert_str_eq(d.recs[0].msg, "after preallocate 1");
+	decoded_free(&d);
+	rm_tmpdir();
+}
+END_TEST
+
 /* ---------------------------------------------------------- rate, levels */
 
 /* One rate-limited call site (its state is per site). */
@@ -948,6 +985,7 @@ static Suite *log_suite(void)
 	tcase_add_test(tt, test_threads_block);
 	tcase_add_test(tt, test_threads_drop);
 	tcase_add_test(tt, test_thread_reclaim);
+	tcase_add_test(tt, test_preallocate);
 	tcase_add_test(tt, test_flush_while_logging);
 	suite_add_tcase(s, tt);
 	TCase *tp = tcase_create("process");

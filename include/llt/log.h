@@ -123,6 +123,7 @@ LLT_API void llt_log_config_init(struct llt_log_config *cfg);
 LLT_API int llt_log_open(const struct llt_log_config *cfg, struct llt_log **out);
 LLT_API int llt_log_close(struct llt_log *lg);
 LLT_API int llt_log_flush(struct llt_log *lg);
+LLT_API int llt_log_preallocate(struct llt_log *lg);
 LLT_API void llt_log_set_level(struct llt_log *lg, int level);
 LLT_API void llt_log_stats(struct llt_log *lg, struct llt_log_stats *st);
 LLT_API int llt_log_crash_handler(struct llt_log *lg);

@@ -176,14 +176,24 @@ static double timer_cost_ns(void)
 	return r;
 }
 
-static void latency(enum impl impl, double out[4])
+/* out: p50, p99, p99.9, max (ns), and for libllt the time
+ * llt_log_preallocate took (us): a thread's first message would pay it
+ * (its ring is allocated and every page touched), as a latency-minded
+ * caller will not. */
+static void latency(enum impl impl, double out[5])
 {
 	struct ctx c;
 	uint64_t *v = malloc(LAT_N * sizeof *v);
+	memset(out, 0, 5 * sizeof *out);
 	if (ctx_open(&c, impl, "lat", LLT_LOG_BLOCK) != 0) {
-		memset(out, 0, 4 * sizeof *out);
 		free(v);
 		return;
+	}
+	if (impl == I_LLT) {
+		uint64_t t0 = llt_clock_now();
+		if (llt_log_preallocate(c.lg) != 0)
+			abort();
+		out[4] = llt_clock_to_ns(llt_clock_now() - t0) / 1000.0;
 	}
 	for (int i = 0; i < LAT_N; i++) {
 		uint64_t t0 = llt_clock_start();
@@ -286,13 +296,13 @@ int main(void)
 	       REPS, have_spdlog ? "async (queue 8192, block)" : "not built (configure found no spdlog)", dir);
 
 	/* Per-call latency and bursts, interleaved. */
-	double lat[I_N][REPS][4], bur[I_N][REPS], tsc[REPS];
+	double lat[I_N][REPS][5], bur[I_N][REPS], tsc[REPS];
 	double timer = timer_cost_ns();
 	for (int r = -1; r < REPS; r++) {
 		for (int i = 0; i < impls; i++) {
 			if (i == I_SPDLOG && !have_spdlog)
 				continue;
-			double l[4];
+			double l[5];
 			latency((enum impl)i, l);
 			double b = burst((enum impl)i);
 			if (r >= 0) {
@@ -319,6 +329,15 @@ int main(void)
 				lo = v[0], hi = v[REPS - 1];
 		}
 		printf("  %-14s %8.0f %8.0f %8.0f %10.0f   (%.0f-%.0f)\n", names[i], m[0], m[1], m[2], m[3], lo, hi);
+	}
+	{
+		double v[REPS];
+		for (int r = 0; r < REPS; r++)
+			v[r] = lat[I_LLT][r][4];
+		double m = median(v, REPS); /* sorts v */
+		printf("  libllt's thread set-up, done before the timed calls with llt_log_preallocate (a thread's\n"
+		       "  first message pays it otherwise): %.0f us (median; %.0f-%.0f)\n",
+		       m, v[0], v[REPS - 1]);
 	}
 	double tm;
 	{
