@@ -24,9 +24,12 @@ struct geometry {
 
 /* A group is [uint32_t pub][uint32_t free] then elements rounded up to 8
  * bytes, in whole cache lines: one line for elements of up to 56 bytes,
- * so a hand-off moves that one line.  G groups hold at least capacity
- * elements; G is not rounded to a power of two (the sides walk the groups
- * with a compare, not a mask), so little memory is wasted. */
+ * so a hand-off moves that one line.  The producer reuses slots a group at
+ * a time (see <llt/bits/ring_impl.h>), so up to per - 1 slots read by the
+ * consumer may still look taken: G groups hold capacity + per - 1 slots,
+ * and capacity elements always fit.  G is not rounded to a power of two
+ * (the sides walk the groups with a compare, not a mask), so little memory
+ * is wasted. */
 static bool ring_geometry(size_t capacity, size_t elem_size, struct geometry *g)
 {
 	uint64_t stride, gsize, per, groups, span;
@@ -38,9 +41,7 @@ static bool ring_geometry(size_t capacity, size_t elem_size, struct geometry *g)
 	stride = ((uint64_t)elem_size + 7) & ~(uint64_t)7;
 	gsize = (8 + stride + LLT_CACHELINE_SIZE - 1) & ~(uint64_t)(LLT_CACHELINE_SIZE - 1);
 	per = (gsize - 8) / stride;
-	groups = ((uint64_t)capacity + per - 1) / per;
-	if (groups * per > LLT_RING_CAPACITY_MAX)
-		return false;
+	groups = ((uint64_t)capacity + per - 1 + per - 1) / per;
 	span = groups * gsize;
 	if (span > (uint64_t)SIZE_MAX - sizeof(struct llt_ring))
 		return false;

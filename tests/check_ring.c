@@ -156,7 +156,12 @@ END_TEST
 
 static const size_t caps[] = {1, 2, 3, 5, 1024};
 
-/* Fill to capacity, check full, drain in order; several laps. */
+/* Slots of 8-byte elements per group (a cache line less the group's two
+ * words): a push may succeed for up to PER - 1 elements beyond the
+ * capacity, since slots go back to the producer a group at a time. */
+#define PER ((LLT_CACHELINE_SIZE - 8) / 8)
+
+/* Fill to capacity and beyond, check full, drain in order; several laps. */
 START_TEST(test_capacity)
 {
 	size_t req = caps[_i];
@@ -165,26 +170,40 @@ START_TEST(test_capacity)
 	uint64_t next = 1, want = 1, v;
 
 	ck_assert_uint_ge(cap, req);
-	ck_assert_uint_lt(cap, req + 7);   /* whole groups of 7 */
+	ck_assert_uint_lt(cap, req + PER);   /* whole groups */
 	ck_assert_uint_eq(llt_ring_elem_size(r), 8);
 	ck_assert_uint_eq(llt_ring_stride(r), 8);
 	for (int lap = 0; lap < 5; lap++) {
 		ck_assert(llt_ring_empty(r));
 		ck_assert(!llt_ring_pop(r, &v));
+		/* Below the capacity every push succeeds. */
 		for (size_t i = 0; i < cap; i++) {
 			ck_assert_uint_eq(llt_ring_size(r), i);
 			ck_assert(llt_ring_push(r, &next));
 			next++;
 		}
 		ck_assert(llt_ring_full(r));
+		/* The ring emptied by a pop frees every slot (the pop that
+		 * catches up frees at once), so exactly PER - 1 more fit. */
+		for (size_t i = 0; i < PER - 1; i++)
+			ck_assert(i % 2 ? llt_ring_push(r, &next) : llt_ring_push_u64(r, next)), next++;
 		ck_assert(!llt_ring_push(r, &next));
 		ck_assert(!llt_ring_push_u64(r, next));
-		/* One pop frees exactly one slot, even part-way through a group. */
-		ck_assert(llt_ring_pop_u64(r, &v));
-		ck_assert_uint_eq(v, want++);
+		ck_assert_uint_eq(llt_ring_size(r), cap);  /* clamped */
+		/* Pops from a full ring make room once fewer than the capacity
+		 * are queued, at the latest. */
+		size_t queued = cap + PER - 1;
+		while (queued >= cap) {
+			ck_assert(llt_ring_pop_u64(r, &v));
+			ck_assert_uint_eq(v, want++);
+			queued--;
+		}
 		ck_assert(llt_ring_push_u64(r, next++));
-		ck_assert(!llt_ring_push_u64(r, next));
-		for (size_t i = 0; i < cap; i++) {
+		queued++;
+		while (llt_ring_push_u64(r, next))
+			next++, queued++;
+		ck_assert_uint_le(queued, cap + PER - 1);
+		for (size_t i = 0; i < queued; i++) {
 			ck_assert(i % 2 ? llt_ring_pop(r, &v) : llt_ring_pop_u64(r, &v));
 			ck_assert_uint_eq(v, want);
 			want++;
@@ -213,12 +232,17 @@ START_TEST(test_elem_sizes)
 		ck_assert_uint_ge(llt_ring_stride(r), es);
 		ck_assert_uint_eq(llt_ring_stride(r) % 8, 0);
 		for (int round = 0; round < 3; round++) {
-			for (size_t i = 0; i < cap; i++) {
-				memset(in, (int)(i + 7 * round + 1), es);
-				ck_assert(llt_ring_push(r, in));
+			size_t n = 0;
+			for (;; n++) {
+				memset(in, (int)(n + 7 * round + 1), es);
+				if (!llt_ring_push(r, in))
+					break;
 			}
-			ck_assert(!llt_ring_push(r, in));
-			for (size_t i = 0; i < cap; i++) {
+			/* The capacity, and less than a group (of at most
+			 * PER elements) more. */
+			ck_assert_uint_ge(n, cap);
+			ck_assert_uint_lt(n, cap + PER);
+			for (size_t i = 0; i < n; i++) {
 				memset(out, 0, es);
 				ck_assert(llt_ring_pop(r, out));
 				memset(in, (int)(i + 7 * round + 1), es);
@@ -239,15 +263,20 @@ START_TEST(test_bulk_single)
 	size_t cap = llt_ring_capacity(r);
 	for (int it = 0; it < 20000; it++) {
 		size_t n = (size_t)(rnd(&seed) % 300);
+		size_t queued = (size_t)(next - want);
 		if (rnd(&seed) & 1) {
-			size_t free_ = cap - llt_ring_size(r), k;
+			size_t free_ = queued < cap ? cap - queued : 0, k;
 			for (size_t i = 0; i < n; i++)
 				buf[i] = next + i;
 			k = llt_ring_push_bulk(r, buf, n);
-			ck_assert_uint_eq(k, n < free_ ? n : free_);
+			/* At least what the capacity guarantees; never more
+			 * than the slots. */
+			ck_assert_uint_ge(k, n < free_ ? n : free_);
+			ck_assert_uint_le(k, n);
+			ck_assert_uint_lt(queued + k, cap + PER);
 			next += k;
 		} else {
-			size_t have = llt_ring_size(r), k;
+			size_t have = queued, k;
 			k = llt_ring_pop_bulk(r, buf, n);
 			ck_assert_uint_eq(k, n < have ? n : have);
 			for (size_t i = 0; i < k; i++)
@@ -262,6 +291,7 @@ START_TEST(test_zero_copy_single)
 {
 	struct llt_ring *r = mk(16, 24);
 	size_t cap = llt_ring_capacity(r), stride = llt_ring_stride(r);
+	size_t per = (LLT_CACHELINE_SIZE - 8) / stride;  /* elements per group */
 	uint64_t next = 1, want = 1, seed = 7;
 	void *p;
 	const void *q;
@@ -272,11 +302,12 @@ START_TEST(test_zero_copy_single)
 	ck_assert_uint_eq(llt_ring_reserve(r, 0, &p), 0);
 	for (int it = 0; it < 20000; it++) {
 		size_t n = (size_t)(rnd(&seed) % (cap + 3)), k, j;
+		size_t queued = (size_t)(next - want);
 		if (rnd(&seed) & 1) {
-			size_t free_ = cap - llt_ring_size(r);
+			size_t free_ = queued < cap ? cap - queued : 0;
 			k = llt_ring_reserve(r, n, &p);
 			ck_assert_uint_le(k, n);
-			ck_assert_uint_le(k, free_);
+			ck_assert_uint_lt(queued + k, cap + per);
 			if (n > 0 && free_ > 0)
 				ck_assert_uint_gt(k, 0);
 			j = k ? (size_t)(rnd(&seed) % (k + 1)) : 0;
@@ -287,7 +318,7 @@ START_TEST(test_zero_copy_single)
 			}
 			llt_ring_commit(r, j);
 		} else {
-			size_t have = llt_ring_size(r);
+			size_t have = queued;
 			k = llt_ring_peek(r, n, &q);
 			ck_assert_uint_le(k, n);
 			ck_assert_uint_le(k, have);
@@ -316,24 +347,27 @@ START_TEST(test_wrap_single)
 	for (size_t c = 0; c < 4; c++) {
 		struct llt_ring *r = mk_at(wcaps[c], 8, UINT64_MAX - 5);
 		size_t cap = llt_ring_capacity(r);
-		uint64_t next = 1, want = 1, v, buf[16];
+		uint64_t next = 1, want = 1, v, buf[64];
 		for (int it = 0; it < 50; it++) {
 			ck_assert_uint_eq(llt_ring_size(r), 0);
-			for (size_t i = 0; i < cap; i++)
+			/* Emptied by single pops: all cap + PER - 1 slots free. */
+			for (size_t i = 0; i < cap + PER - 1; i++)
 				ck_assert(llt_ring_push_u64(r, next++));
 			ck_assert(!llt_ring_push_u64(r, next));
 			ck_assert_uint_eq(llt_ring_size(r), cap);
 			ck_assert(llt_ring_full(r));
-			for (size_t i = 0; i < cap; i++) {
+			for (size_t i = 0; i < cap + PER - 1; i++) {
 				ck_assert(llt_ring_pop_u64(r, &v));
 				ck_assert_uint_eq(v, want++);
 			}
 			ck_assert(!llt_ring_pop_u64(r, &v));
-			for (size_t i = 0; i < cap; i++)
-				buf[i] = next++;
-			ck_assert_uint_eq(llt_ring_push_bulk(r, buf, cap + 3), cap);
-			ck_assert_uint_eq(llt_ring_pop_bulk(r, buf, cap + 3), cap);
-			for (size_t i = 0; i < cap; i++)
+			size_t m = cap + PER - 1;
+			for (size_t i = 0; i < m + 3; i++)
+				buf[i] = next + i;
+			ck_assert_uint_eq(llt_ring_push_bulk(r, buf, m + 3), m);
+			next += m;
+			ck_assert_uint_eq(llt_ring_pop_bulk(r, buf, m + 3), m);
+			for (size_t i = 0; i < m; i++)
 				ck_assert_uint_eq(buf[i], want++);
 		}
 		llt_ring_free(r);

@@ -51,7 +51,7 @@ struct llt_ring_impl_side {
 	uint64_t pos;     /* next position this side will push or pop */
 	uint64_t off;     /* byte offset of the current group from the first */
 	uint64_t span;    /* bytes of all groups: G * gsize */
-	uint64_t cap;     /* G * per: the capacity */
+	uint64_t cap;     /* G * per: the slots (the capacity is cap - per + 1) */
 	uint32_t idx;     /* element index of pos within its group */
 	uint32_t per;     /* elements per group */
 	uint32_t gsize;   /* bytes per group, a multiple of LLT_CACHELINE_SIZE */

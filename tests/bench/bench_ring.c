@@ -9,7 +9,8 @@
  *   the slot-polling reference: a FastForward ring (Giacomoni et al.,
  *   PPoPP 2008; 0 means empty, no shared indices), the floor to reach;
  *   a minimal Lamport ring with cached indices (rigtorp's design), as the
- *   measured alternative;
+ *   measured alternative; libllt's own earlier designs ("alt:" rows:
+ *   freeing every slot, always lazy, exact capacity);
  *   ck_ring SPSC, boost::lockfree::spsc_queue, moodycamel RWQ where their
  *   headers are installed (bench_ring_peers.cc).
  * The atomic floor (two padded atomics bounced between the cores) brackets
@@ -149,6 +150,47 @@ static inline bool lazy_pop_u64(struct llt_ring *r, uint64_t *v)
 	return true;
 }
 DEFINE_LOOPS(lltz, struct llt_ring, llt_ring_push_u64, lazy_pop_u64)
+
+/* Measured alternative (the design before this one): exact capacity.  A
+ * producer whose group the consumer has not left yet falls back on the
+ * consumer's position, which the consumer releases after every pop; when
+ * the ring runs full that read, and the consumer's line, move per item. */
+static inline bool exact_push_u64(struct llt_ring *r, uint64_t v)
+{
+	struct llt_ring_impl_side *s = &r->prod;
+	const uint64_t p = s->pos;
+	const uint32_t idx = s->idx, per = s->per;
+	unsigned char *g = llt_ring_impl_group(r, s->off);
+	uint32_t *hdr = (uint32_t *)(void *)g;
+	const uint64_t lap = p - s->cap;
+	if ((int32_t)(__atomic_load_n(hdr + 1, __ATOMIC_ACQUIRE) - (uint32_t)lap) <= 0 &&
+	    (int64_t)(__atomic_load_n(&r->cons.pos, __ATOMIC_ACQUIRE) - lap) <= 0)
+		return false;
+	memcpy(g + 8 + (size_t)idx * 8, &v, 8);
+	__atomic_store_n(hdr, (uint32_t)(p + 1), __ATOMIC_RELEASE);
+	llt_ring_impl_step_at(s, idx, per, 1);
+	__atomic_store_n(&s->pos, p + 1, __ATOMIC_RELAXED);
+	return true;
+}
+static inline bool exact_pop_u64(struct llt_ring *r, uint64_t *v)
+{
+	struct llt_ring_impl_side *s = &r->cons;
+	const uint64_t c = s->pos;
+	const uint32_t idx = s->idx, per = s->per;
+	unsigned char *g = llt_ring_impl_group(r, s->off);
+	uint32_t *hdr = (uint32_t *)(void *)g;
+	int32_t ready = llt_ring_impl_ready(hdr, c);
+	if (ready <= 0)
+		return false;
+	memcpy(v, g + 8 + (size_t)idx * 8, 8);
+	llt_ring_impl_caught_up(hdr, c + 1, ready);
+	if (llt_ring_impl_step_at(s, idx, per, 1))
+		__atomic_store_n(hdr + 1, (uint32_t)(c + 1), __ATOMIC_RELEASE);
+	/* Release: the producer's fallback acquires it. */
+	__atomic_store_n(&s->pos, c + 1, __ATOMIC_RELEASE);
+	return true;
+}
+DEFINE_LOOPS(llte, struct llt_ring, exact_push_u64, exact_pop_u64)
 
 static void lltb_produce(void *q_, uint64_t n)
 {
@@ -382,6 +424,8 @@ static void setup_impls(void)
 				lltl_produce, lltl_consume, lltl_ping, lltl_echo});
 	add((struct bench_impl){"alt: libllt always-lazy free", NULL, 0, llt_create8, llt_destroy8,
 				lltz_produce, lltz_consume, lltz_ping, lltz_echo});
+	add((struct bench_impl){"alt: libllt exact capacity", NULL, 0, llt_create8, llt_destroy8,
+				llte_produce, llte_consume, llte_ping, llte_echo});
 	idx_ff = nimpl;
 	add((struct bench_impl){"ref: FastForward slot-polling", NULL, 0, ff_create, free,
 				ff_produce, ff_consume, ff_ping, ff_echo});

@@ -28,11 +28,12 @@
  *
  *   the producer at position p may write it when free - (p - C) > 0: the
  *   consumer has consumed p - C, the position that used this slot one lap
- *   earlier (it consumes in order, so every earlier one too).  When the
- *   consumer is still inside that group, free does not say so yet; the
- *   producer then falls back on the consumer's position (released after
- *   every read, on the consumer's own line), which happens only when the
- *   ring is within one group of full, so the capacity stays exact.
+ *   earlier (it consumes in order, so every earlier one too).  While the
+ *   consumer is still inside that group, free does not say so yet, and the
+ *   producer waits for it to leave the group: up to per - 1 slots that
+ *   were read can look taken, so the ring has one group more than the
+ *   capacity needs (llt_ring_capacity() is C - per + 1), and a push never
+ *   fails while fewer than capacity elements are queued.
  *
  * The producer writes the element, then pub with a release store; the
  * consumer's acquire load of pub synchronizes with it, so the element is
@@ -42,6 +43,8 @@
  * overtake the read.  Both differences
  * also say how many elements of the group are ready or free, so the bulk
  * and zero-copy forms move a whole group with one load and one store.
+ * The positions each side keeps on its own line are for the size queries
+ * only: no push or pop reads the other side's line.
  *
  * Why this design (measured by tests/bench/bench_ring on a 2-vCPU EPYC
  * guest, in the same runs as the peers):
@@ -76,9 +79,16 @@
  *    at once (llt_ring_impl_caught_up()): in the same run that kept the
  *    round trip at 140 ns and the throughput at 1.56x and 1.19x of the
  *    reference (always-lazy: 1.53x and 0.97x).
- * The producer's position is only for llt_ring_size() and its friends;
- * the consumer's is also the producer's fallback when the ring is nearly
- * full.  No fast path reads the other side's line. */
+ *  - Slots are reused a group at a time (the one extra group above).  The
+ *    design before this one kept the capacity exact: a producer that found
+ *    its group not yet freed read the consumer's position, which the
+ *    consumer released after every pop.  A throughput run keeps the ring
+ *    full, so that read ran for every push and the consumer's line
+ *    bounced per item.  Same runs (bench_ring, capacity 1024 / 65536,
+ *    M items/s of the u64 forms): 153 / 188 against 260 / 263 with slots
+ *    reused per group (vCPUs far apart; the slot-polling reference 271 /
+ *    179), and 696 / 689 against 844 / 655 (near; reference 589 / 556).
+ * No fast path reads the other side's line. */
 
 LLT_INLINE unsigned char *llt_ring_impl_group(const struct llt_ring *r, uint64_t off)
 {
@@ -118,17 +128,17 @@ LLT_INLINE void llt_ring_impl_prod_done(struct llt_ring *r, uint64_t p, uint32_t
 }
 
 /* The consumer has read up to c (exclusive), the last m in the group at
- * hdr.  Release (both stores): pair with the producer's acquire loads in
+ * hdr.  The group's free word is written once, when the consumer leaves
+ * the group.  Release: pairs with the producer's acquire load in
  * llt_ring_impl_free(); the reads are done before it reuses the slots.
- * The group's free word is written once, when the consumer leaves the
- * group; until then the producer learns of single slots from the
- * position, on its slow path only. */
+ * The position is relaxed, as the producer's: only the size queries read
+ * it. */
 LLT_INLINE void llt_ring_impl_cons_done(struct llt_ring *r, uint32_t *hdr, uint64_t c,
 					uint32_t m)
 {
 	if (llt_ring_impl_step(&r->cons, m))
 		__atomic_store_n(hdr + 1, (uint32_t)c, __ATOMIC_RELEASE);
-	__atomic_store_n(&r->cons.pos, c, __ATOMIC_RELEASE);
+	__atomic_store_n(&r->cons.pos, c, __ATOMIC_RELAXED);
 }
 
 /* The bytes the compiler knows to be addressable at p, or (size_t)-1.
@@ -200,14 +210,7 @@ LLT_INLINE int64_t llt_ring_impl_free(const struct llt_ring *r, const uint32_t *
 	const uint64_t lap = p - r->prod.cap;
 	/* Acquire: pairs with the consumer's release store of free when it
 	 * left this group one lap ago (llt_ring_impl_cons_done()). */
-	int32_t f = (int32_t)(__atomic_load_n(hdr + 1, __ATOMIC_ACQUIRE) - (uint32_t)lap);
-	if (LLT_LIKELY(f > 0))
-		return f;
-	/* Slow path, the ring looks full: the consumer may be part-way
-	 * through this group.  Acquire: pairs with its release store of
-	 * its position (llt_ring_impl_cons_done()); every slot before it has
-	 * been read. */
-	return (int64_t)(__atomic_load_n(&r->cons.pos, __ATOMIC_ACQUIRE) - lap);
+	return (int32_t)(__atomic_load_n(hdr + 1, __ATOMIC_ACQUIRE) - (uint32_t)lap);
 }
 
 /* Ready elements from c on in the consumer's group (<= 0: none). */
@@ -282,12 +285,13 @@ LLT_INLINE bool llt_ring_impl_pop1(struct llt_ring *r, void *elem, uint32_t esiz
 	llt_ring_impl_copy((unsigned char *)elem, 0,
 			   g + 8 + (size_t)idx * stride, 0, esize, 1, ubytes, 1);
 	llt_ring_impl_caught_up(hdr, c + 1, ready);
-	/* Release (both stores): pair with the producer's acquire loads in
+	/* Release: pairs with the producer's acquire load in
 	 * llt_ring_impl_free(); the read is done before it reuses the slot.
 	 * See llt_ring_impl_cons_done(). */
 	if (llt_ring_impl_step_at(s, idx, per, 1))
 		__atomic_store_n(hdr + 1, (uint32_t)(c + 1), __ATOMIC_RELEASE);
-	__atomic_store_n(&s->pos, c + 1, __ATOMIC_RELEASE);
+	/* Relaxed: read only by llt_ring_size() and friends. */
+	__atomic_store_n(&s->pos, c + 1, __ATOMIC_RELAXED);
 	return true;
 }
 
@@ -338,10 +342,8 @@ LLT_INLINE bool llt_ring_pop_u64(struct llt_ring *r, uint64_t *v)
  * of fixed moves with constant strides.  One group (up to `per` elements)
  * costs one load of the group's word, one release store of the other,
  * and the copy; the producer's position is stored once per call (it is
- * read only by llt_ring_size()), the consumer's once per call too: it is
- * the producer's fallback for the slots of the consumer's current group,
- * and every group the call finished was already freed through its free
- * word (llt_ring_impl_cons_done()). */
+ * read only by llt_ring_size()), the consumer's once per call too (the
+ * same); every group the call finished is freed through its free word. */
 LLT_INLINE size_t llt_ring_impl_push_bulk(struct llt_ring *r, const void *elems, size_t n,
 					  uint32_t esize, uint32_t stride, size_t ubytes)
 {
@@ -414,10 +416,8 @@ LLT_INLINE size_t llt_ring_impl_pop_bulk(struct llt_ring *r, void *elems, size_t
 		done += m;
 	}
 	if (c != c0)
-		/* Release: pairs with the producer's acquire load of the
-		 * position on its fallback (llt_ring_impl_free()); every read
-		 * of this call is done before it reuses a slot. */
-		__atomic_store_n(&s->pos, c, __ATOMIC_RELEASE);
+		/* Relaxed: read only by llt_ring_size() and friends. */
+		__atomic_store_n(&s->pos, c, __ATOMIC_RELAXED);
 	return done;
 }
 
@@ -535,9 +535,11 @@ LLT_INLINE void llt_ring_release(struct llt_ring *r, size_t k)
 
 /* --------------------------------------------------------------- queries */
 
+/* The slots less the per - 1 that a group not yet left by the consumer
+ * may hide from the producer. */
 LLT_INLINE size_t llt_ring_capacity(const struct llt_ring *r)
 {
-	return (size_t)r->prod.cap;
+	return (size_t)(r->prod.cap - r->prod.per + 1);
 }
 
 LLT_INLINE size_t llt_ring_elem_size(const struct llt_ring *r)
@@ -560,8 +562,10 @@ LLT_INLINE size_t llt_ring_size(const struct llt_ring *r)
 	uint64_t d = p - c;
 	if ((int64_t)d < 0)
 		return 0;
-	if (d > r->prod.cap)
-		return (size_t)r->prod.cap;
+	/* Up to per - 1 more than the capacity can be queued (see the
+	 * design notes); clamped, so capacity - size never wraps. */
+	if (d > llt_ring_capacity(r))
+		return llt_ring_capacity(r);
 	return (size_t)d;
 }
 
