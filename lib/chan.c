@@ -22,6 +22,14 @@
 
 #define CHAN_MAGIC UINT32_C(0x6c6c7463) /* "lltc" */
 
+/* The fence protocol's constants; see "fence protocol" below. */
+enum {
+	FENCE_ASYM_RUN = 1024,      /* symmetric -> asymmetric at this run */
+	FENCE_SYM_RUN = 256,        /* asymmetric -> symmetric below this run */
+	FENCE_PROBE_GAP_MIN = 64,   /* symmetric waits between probes */
+	FENCE_PROBE_GAP_MAX = 4096,
+};
+
 size_t llt_chan_memsize(size_t capacity, size_t elem_size)
 {
 	size_t ring = llt_ring_memsize(capacity, elem_size);
@@ -41,13 +49,15 @@ int llt_chan_init(struct llt_chan *c, size_t capacity, size_t elem_size, const s
 		return -EINVAL;
 	/* Everything is checked: from here nothing fails. */
 	memset(c, 0, offsetof(struct llt_chan, ring));
-	/* A private channel's parks are asymmetric: a side about to sleep
-	 * pays a membarrier(2) (a few microseconds, before it sleeps), and
+	/* A private channel's parks may be asymmetric: a side about to sleep
+	 * pays a membarrier(2) (10-25 us of CPU here, before it sleeps), and
 	 * in exchange every send and receive notifies with a load and no
 	 * fence (see llt_park_prepare_wait(3)).  The fence was the channel's
 	 * main cost while both sides are busy: a full fence right after the
 	 * store that publishes an element waits until the other core has
-	 * given up the element's line, a cross-core transfer per message. */
+	 * given up the element's line, a cross-core transfer per message.
+	 * Each side chooses per wait whether its park is asymmetric (see
+	 * "fence protocol" below); a fresh channel starts asymmetric. */
 	unsigned pflags = (a.flags & LLT_CHAN_SHARED) ? LLT_PARK_SHARED : LLT_PARK_ASYMMETRIC;
 	if (llt_park_init(&c->not_empty, pflags) != 0 || llt_park_init(&c->not_full, pflags) != 0 ||
 	    llt_ring_init(&c->ring, capacity, elem_size) != 0)
@@ -57,6 +67,10 @@ int llt_chan_init(struct llt_chan *c, size_t capacity, size_t elem_size, const s
 	c->tx.spin_ns = c->rx.spin_ns = a.spin_ns;
 	c->tx.probe_in = c->rx.probe_in = 1;
 	c->tx.probe_gap = c->rx.probe_gap = 1;
+	c->tx.fence_adapt = (c->not_full.flags & LLT_PARK_IMPL_ASYM) != 0;
+	c->rx.fence_adapt = (c->not_empty.flags & LLT_PARK_IMPL_ASYM) != 0;
+	c->tx.fence_probe_gap = c->rx.fence_probe_gap = FENCE_PROBE_GAP_MIN;
+	c->tx.fence_probe_in = c->rx.fence_probe_in = FENCE_PROBE_GAP_MIN;
 	c->magic = CHAN_MAGIC;
 	return 0;
 }
@@ -259,6 +273,110 @@ static void spin_lost(const struct llt_chan *c, struct llt_chan_impl_side *sd, b
 	}
 }
 
+/* The fence protocol, chosen per wait.
+ *
+ * A side's park pairs the waiter's announcement with the other side's
+ * notify in a store-buffering (Dekker) pair, which needs a full fence on
+ * both sides (symmetric), or a membarrier(2) on the waiter's side and a
+ * compiler barrier on the notifier's (asymmetric, LLT_PARK_IMPL_ASYM; see
+ * <llt/bits/park_impl.h> for why that pair is sound).  Costs here: a
+ * membarrier takes 10-25 us of the waiter's CPU (and an IPI on the other
+ * one); the notifier's full fence, right after the store that publishes
+ * an element, costs ~25 ns per notify while both sides stream (it waits
+ * for the element's line to leave the other core: 189-212 against 32-50
+ * M msgs/s in bench_chan), a few ns when the other side is idle.  So the
+ * asymmetric protocol pays off only when a side parks about once per
+ * thousand notifies or less; when the receiver parks for every message
+ * (a message every 50 us), membarrier made it burn 50% of a CPU against
+ * 14% fenced, and wake 30% later.
+ *
+ * Each park of this channel has exactly one waiter thread (the receiver
+ * waits on not_empty, the sender on not_full; close() only notifies), so
+ * the waiter may switch its park's protocol between its own waits:
+ *  - asymmetric -> symmetric: it clears LLT_PARK_IMPL_ASYM in flags (the
+ *    notifier loads flags in every notify) and its next prepare_wait
+ *    still calls membarrier, as an asymmetric wait would; later waits
+ *    use the plain fence.  Proof for a later symmetric wait W (increment
+ *    I, fence, re-check R) and a notify N (publication S, compiler
+ *    barrier, load f of flags, fence if f says symmetric, load L of the
+ *    word).  If f says symmetric, N fences: the classic pair.  Otherwise
+ *    f read a value older than the clearing store F (W sleeps for ever
+ *    in a lost wake-up, so the waiter stores nothing after it).  The
+ *    switching wait's membarrier made N's CPU execute a full barrier B
+ *    at some point of N's instruction stream, after F was visible (the
+ *    call starts with a full barrier and F precedes it); f after B would
+ *    see F, so f is before B, and so is S, which the compiler barrier
+ *    in llt_park_impl_notify() keeps before f.  B makes S visible before
+ *    membarrier returns, before R: R sees S, and W does not sleep on it.
+ *    So one membarrier at the switch suffices.  (Without that compiler
+ *    barrier a compiler could load f above S, and S could then come
+ *    after B with N skipping the fence: a lost wake-up.)  With more than
+ *    one waiter, another waiter's fence-only wait could race with the
+ *    switch, so this is private to the channel, never offered by
+ *    llt/park to the MPMC channel or the scheduler.
+ *  - symmetric -> asymmetric: it sets the bit; every asymmetric wait
+ *    calls membarrier, which is sound whatever the notifier did.
+ * The decision needs the notifies since the side's previous park, and
+ * the items it moved since then (its own ops counter) bound them from
+ * above (one notify per single-element operation, fewer with bulk): a
+ * run of at least FENCE_ASYM_RUN items goes asymmetric, and an
+ * asymmetric side stays so while its runs reach FENCE_SYM_RUN (the
+ * hysteresis keeps a run length near the break-even from flapping).
+ * A symmetric side whose runs are short because its waits are cheap
+ * (with a spin budget of 0 and streaming traffic, a symmetric receiver
+ * parks every few items, while a membarrier slows it enough that the
+ * ring fills and the runs grow to thousands) would never see a long
+ * run: every FENCE_PROBE_GAP_MIN-th symmetric wait is asymmetric, a
+ * probe; a probe followed by a short run doubles the gap (at most
+ * FENCE_PROBE_GAP_MAX waits, i.e. one membarrier per 200 ms with a
+ * message every 50 us), one followed by a long run resets it.  A
+ * process-shared channel, or one where membarrier is unavailable
+ * (LLT_MEMBARRIER=0, ThreadSanitizer builds), stays symmetric.
+ *
+ * Called once per blocking call, before its first prepare_wait; returns
+ * true when that prepare_wait must be followed by a membarrier (the
+ * switching wait above). */
+static bool fence_choose(struct llt_chan_impl_side *sd, struct llt_park *park)
+{
+	if (!sd->fence_adapt)
+		return false;
+	/* Relaxed: own counter, written by this thread only. */
+	uint64_t ops = __atomic_load_n(&sd->ops, __ATOMIC_RELAXED);
+	uint64_t run = ops - sd->fence_mark;
+	sd->fence_mark = ops;
+	/* Relaxed: this thread is the only writer after init. */
+	uint32_t f = __atomic_load_n(&park->flags, __ATOMIC_RELAXED);
+	bool asym = (f & LLT_PARK_IMPL_ASYM) != 0, want;
+	if (asym) {
+		want = run >= FENCE_SYM_RUN;
+		if (sd->fence_probing) {
+			sd->fence_probing = 0;
+			if (want)
+				sd->fence_probe_gap = FENCE_PROBE_GAP_MIN;
+			else if (sd->fence_probe_gap < FENCE_PROBE_GAP_MAX)
+				sd->fence_probe_gap *= 2;
+			sd->fence_probe_in = sd->fence_probe_gap;
+		}
+	} else if (run >= FENCE_ASYM_RUN) {
+		want = true;
+	} else if (--sd->fence_probe_in == 0) {
+		want = true;
+		sd->fence_probing = 1;
+		sd->fence_probe_in = sd->fence_probe_gap;
+	} else {
+		want = false;
+	}
+	if (want == asym)
+		return false;
+	/* Relaxed: notifiers load flags relaxed; the membarrier of this or
+	 * the next wait orders the store (see above). */
+	__atomic_store_n(&park->flags, want ? f | LLT_PARK_IMPL_ASYM : f & ~LLT_PARK_IMPL_ASYM,
+			 __ATOMIC_RELAXED);
+	/* Relaxed: a counter for the tests. */
+	__atomic_store_n(&sd->fence_switches, sd->fence_switches + 1, __ATOMIC_RELAXED);
+	return !want;
+}
+
 /* Spin for the side's budget (and at most until the deadline), then park
  * on `park` until an attempt succeeds, the channel closes or time is up. */
 static int wait_side(struct llt_chan *c, struct llt_park *park, attempt_fn attempt, void *elem,
@@ -290,8 +408,15 @@ static int wait_side(struct llt_chan *c, struct llt_park *park, attempt_fn attem
 		spin_lost(c, sd, probe);
 	else if (probe)
 		sd->probe_in = 1;  /* the probe did not happen: next wait */
+	bool heavy = fence_choose(sd, park);
 	for (;;) {
 		uint32_t key = llt_park_prepare_wait(park);
+		if (heavy) {
+			/* The switch to the symmetric protocol: this wait still
+			 * pays the membarrier (see "fence protocol"). */
+			llt_park_impl_heavy_fence(park);
+			heavy = false;
+		}
 		/* After the announcement: either this attempt sees the other
 		 * side's progress (or the close), or that side's notify sees
 		 * us waiting and bumps the epoch, so commit_wait returns. */
@@ -306,10 +431,13 @@ static int wait_side(struct llt_chan *c, struct llt_park *park, attempt_fn attem
 		}
 		int w = deadline == UINT64_MAX ? llt_park_commit_wait(park, key, 0)
 					       : llt_park_commit_wait_until(park, key, 0, deadline);
-		if (w == -ETIMEDOUT) {
-			r = attempt(c, elem);
+		r = attempt(c, elem);
+		if (w == -ETIMEDOUT)
 			return r > 0 ? 0 : r < 0 ? r : -ETIMEDOUT;
-		}
+		/* Woken: look before announcing again, which would cost an
+		 * RMW on the park's line, and a membarrier when asymmetric. */
+		if (r != 0)
+			return r < 0 ? r : 0;
 	}
 }
 

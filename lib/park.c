@@ -187,7 +187,11 @@ static int futex_op(const struct llt_park *park, int op)
 {
 	/* A private futex is keyed by (mm, address) and cheaper; a shared one
 	 * by the backing page, so it matches across processes. */
-	return (park->flags & LLT_PARK_SHARED) ? op : (op | FUTEX_PRIVATE_FLAG);
+	/* Relaxed: LLT_PARK_SHARED never changes after init; the load is
+	 * atomic because the SPSC channel's waiter may flip another bit of
+	 * flags (LLT_PARK_IMPL_ASYM) while a notifier is here. */
+	return (__atomic_load_n(&park->flags, __ATOMIC_RELAXED) & LLT_PARK_SHARED)
+		       ? op : (op | FUTEX_PRIVATE_FLAG);
 }
 #endif
 

@@ -355,6 +355,183 @@ START_TEST(timeouts_expire_never_early)
 }
 END_TEST
 
+/* ------------------------------------------- the fence protocol's regimes */
+
+/* lib/chan.c chooses each side's park protocol per wait: symmetric fences
+ * when the side parks every few items, membarrier(2) when it parks once
+ * in thousands (see "fence protocol" there).  Here the producer
+ * alternates paced phases (one item, then a 20-100 us sleep, so the
+ * receiver parks for every item) with streaming phases (hundreds of
+ * thousands of items, the receiver pausing now and then so the ring
+ * fills and its runs between parks grow past the threshold), with random
+ * pauses on both sides, millions of items in all.  Checked: every item
+ * arrives exactly once and in order; a watchdog aborts when nothing moves
+ * for 3 s (a lost wake-up: with spin 0 every wait parks); and, where the
+ * channel may use membarrier, the receiver's park is symmetric at the end
+ * of most paced phases and asymmetric at the end of most streaming ones,
+ * and it switched at least once per phase change. */
+struct regime {
+	struct llt_chan *c;
+	unsigned rounds;
+	uint64_t sent;
+	_Atomic uint64_t progress;    /* items received */
+	_Atomic int done;
+	uint64_t bad, got;
+	unsigned sym_after_paced, asym_after_stream;
+};
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* The receiver's park mode, once it has parked on an empty channel. */
+static bool rx_asym_when_parked(struct llt_chan *c)
+{
+	for (int i = 0; i < 2000; i++) {
+		struct llt_park_stats st;
+		llt_park_stats(&c->not_empty, &st);
+		if (st.sleepers)
+			break;
+		sleep_ns(50000);
+	}
+	/* Relaxed: the receiver stored it before it went to sleep. */
+	return (__atomic_load_n(&c->not_empty.flags, __ATOMIC_RELAXED) & LLT_PARK_IMPL_ASYM) != 0;
+}
+
+static void *regime_producer(void *p)
+{
+	struct regime *r = p;
+	uint64_t seed = 0x6a09e667f3bcc908u, v = 0, buf[32];
+	if (cpu_a >= 0)
+		llt_cpu_pin(cpu_a);
+	for (unsigned round = 0; round < r->rounds; round++) {
+		unsigned k = 30 + (unsigned)(llt_test_rnd(&seed) % 50);
+		for (unsigned i = 0; i < k; i++) {
+			if (llt_chan_send(r->c, &v) != 0)
+				return (void *)1;
+			v++;
+			sleep_ns(20000 + llt_test_rnd(&seed) % 80000);
+		}
+		r->sym_after_paced += !rx_asym_when_parked(r->c);
+		uint64_t m = (uint64_t)((200000 + llt_test_rnd(&seed) % 300000) * llt_test_scale());
+		for (uint64_t end = v + m; v < end;) {
+			llt_test_pause_maybe(&seed);
+			if (llt_test_rnd(&seed) % 4 == 0) {
+				size_t n = 1 + llt_test_rnd(&seed) % 32;
+				if (n > end - v)
+					n = (size_t)(end - v);
+				for (size_t j = 0; j < n; j++)
+					buf[j] = v + j;
+				ssize_t got = llt_chan_send_bulk(r->c, buf, n);
+				if (got <= 0)
+					return (void *)1;
+				v += (uint64_t)got;
+			} else {
+				if (llt_chan_send(r->c, &v) != 0)
+					return (void *)1;
+				v++;
+			}
+		}
+		r->asym_after_stream += rx_asym_when_parked(r->c);
+	}
+	r->sent = v;
+	llt_chan_close(r->c);
+	return NULL;
+}
+
+static void *regime_consumer(void *p)
+{
+	struct regime *r = p;
+	uint64_t seed = 0xbb67ae8584caa73bu, want = 0, v;
+	if (cpu_b >= 0)
+		llt_cpu_pin(cpu_b);
+	for (;;) {
+		int rc = llt_chan_recv(r->c, &v);
+		if (rc == -EPIPE)
+			break;
+		if (rc != 0)
+			return (void *)1;
+		r->bad += v != want++;
+		atomic_store_explicit(&r->progress, want, memory_order_relaxed);
+		llt_test_pause_maybe(&seed);
+		/* Now and then a pause long enough for the ring to fill. */
+		if ((want & 8191) == 0)
+			sleep_ns(100000);
+	}
+	r->got = want;
+	return NULL;
+}
+
+static void *regime_watchdog(void *p)
+{
+	struct regime *r = p;
+	uint64_t last = UINT64_MAX, t = llt_test_mono_ns();
+	while (!atomic_load(&r->done)) {
+		sleep_ns(20000000);
+		uint64_t now = atomic_load_explicit(&r->progress, memory_order_relaxed);
+		if (now != last) {
+			last = now;
+			t = llt_test_mono_ns();
+		} else if (llt_test_mono_ns() - t > 3000000000u) {
+			fprintf(stderr, "regimes: no progress for 3 s at item %llu: lost wake-up\n",
+				(unsigned long long)now);
+			abort();
+		}
+	}
+	return NULL;
+}
+
+static void run_regimes(uint64_t spin_ns, unsigned rounds)
+{
+	struct llt_chan_attr attr = {.spin_ns = spin_ns};
+	struct regime r = {.rounds = rounds};
+	ck_assert_int_eq(llt_chan_create(4096, sizeof(uint64_t), &attr, &r.c), 0);
+	bool adapt = r.c->rx.fence_adapt;
+	pthread_t tp, tc, tw;
+	void *rp, *rc;
+	ck_assert_int_eq(pthread_create(&tw, NULL, regime_watchdog, &r), 0);
+	ck_assert_int_eq(pthread_create(&tc, NULL, regime_consumer, &r), 0);
+	ck_assert_int_eq(pthread_create(&tp, NULL, regime_producer, &r), 0);
+	ck_assert_int_eq(pthread_join(tp, &rp), 0);
+	ck_assert_int_eq(pthread_join(tc, &rc), 0);
+	atomic_store(&r.done, 1);
+	ck_assert_int_eq(pthread_join(tw, NULL), 0);
+	ck_assert_ptr_null(rp);
+	ck_assert_ptr_null(rc);
+	ck_assert_uint_eq(r.bad, 0);
+	ck_assert_uint_eq(r.got, r.sent);
+	struct llt_chan_stats st;
+	llt_chan_stats(r.c, &st);
+	ck_assert_uint_eq(st.received, r.sent);
+	uint64_t sw = __atomic_load_n(&r.c->rx.fence_switches, __ATOMIC_RELAXED);
+	printf("regimes, spin %llu ns: %llu items in %u rounds, receiver parks %llu, "
+	       "protocol %s: symmetric after %u paced phases, asymmetric after %u streaming ones, "
+	       "%llu switches (sender %llu)\n",
+	       (unsigned long long)spin_ns, (unsigned long long)r.sent, rounds,
+	       (unsigned long long)st.receiver_parks, adapt ? "adaptive" : "fixed (no membarrier)",
+	       r.sym_after_paced, r.asym_after_stream, (unsigned long long)sw,
+	       (unsigned long long)__atomic_load_n(&r.c->tx.fence_switches, __ATOMIC_RELAXED));
+	if (adapt) {
+		ck_assert_uint_ge(r.sym_after_paced, rounds / 2 + 1);
+		ck_assert_uint_ge(r.asym_after_stream, rounds / 2 + 1);
+		ck_assert_uint_ge(sw, 2 * (uint64_t)(rounds / 2));
+	} else {
+		ck_assert_uint_eq(sw, 0);
+		ck_assert(!(r.c->not_empty.flags & LLT_PARK_IMPL_ASYM));
+	}
+	llt_chan_free(r.c);
+}
+
+START_TEST(fence_protocol_regimes)
+{
+	run_regimes(0, 8);
+	run_regimes(LLT_CHAN_SPIN_DEFAULT_NS, 4);
+}
+END_TEST
+
 /* -------------------------------------------------------- sleep/wake storm */
 
 struct storm {
@@ -663,8 +840,13 @@ int main(void)
 	tcase_add_test(tc, parked_receiver_gets_item);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("waiting");
+	/* The storm's 100000 parked round trips take 4-6 s here (plus up to
+	 * 2 s for its watchdog's last nap), above Check's default 4 s; its
+	 * own watchdog reports a lost wake-up within 2 s. */
+	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, timeouts_expire_never_early);
 	tcase_add_test(tc, wake_storm_loses_nothing);
+	tcase_add_test(tc, fence_protocol_regimes);
 	tcase_add_test(tc, idle_receiver_sleeps);
 	tcase_add_test(tc, adaptive_spin);
 	tcase_add_test(tc, shared_between_processes);

@@ -11,6 +11,7 @@
  * working.  x86_64 only (the handler writes the return register); other
  * machines check the modules' mode flags alone. */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -157,13 +158,75 @@ static int use_chan(uint64_t *delta)
 	struct llt_chan *c;
 	int v = 0;
 	REQUIRE((llt_chan_create(8, sizeof v, NULL, &c)) == 0);
+	/* A fresh channel's parks are asymmetric where allowed; the first
+	 * wait, with nothing moved before it, switches the receiver's park
+	 * to the symmetric protocol and pays the membarrier once more (see
+	 * lib/chan.c, "fence protocol"; tests/check_chan.c checks the
+	 * switches). */
+	int asym = (c->not_empty.flags & LLT_PARK_IMPL_ASYM) != 0;
 	uint64_t c0 = calls();
 	/* Empty: the receiver spins, then parks until the timeout. */
 	REQUIRE((llt_chan_recv_timed(c, &v, 20 * 1000000ull)) == -ETIMEDOUT);
 	*delta = calls() - c0;
-	int asym = (c->not_empty.flags & LLT_PARK_IMPL_ASYM) != 0;
+	REQUIRE(c->rx.fence_adapt == asym);
 	llt_chan_free(c);
 	return asym;
+}
+
+static void sleep_ms(int ms);
+
+/* The channel chooses its parks' protocol per wait (lib/chan.c, "fence
+ * protocol"): a receiver that parks for every message must use the
+ * symmetric fences, so its membarrier calls are a few (the switch, and a
+ * probe every 64 or more waits), not one or two per park as with the
+ * asymmetric protocol alone.  Then a stream with long runs between parks
+ * brings the asymmetric protocol back: calls again. */
+struct chan_rx {
+	struct llt_chan *c;
+	uint64_t got;
+};
+
+static void *chan_receiver(void *p)
+{
+	struct chan_rx *r = p;
+	uint64_t v;
+	while (llt_chan_recv(r->c, &v) == 0) {
+		/* Relaxed: read after the join. */
+		__atomic_store_n(&r->got, r->got + 1, __ATOMIC_RELAXED);
+		if ((r->got & 8191) == 0)
+			sleep_ms(1);  /* the ring fills: the next run is long */
+	}
+	return NULL;
+}
+
+static void use_chan_regimes(uint64_t *paced, uint64_t *paced_parks, uint64_t *stream)
+{
+	struct llt_chan_attr a = {0, 0, 0};  /* spin 0: every wait parks */
+	struct chan_rx r = {NULL, 0};
+	pthread_t t;
+	REQUIRE((llt_chan_create(4096, sizeof(uint64_t), &a, &r.c)) == 0);
+	REQUIRE((pthread_create(&t, NULL, chan_receiver, &r)) == 0);
+	struct llt_chan_stats st;
+	uint64_t v = 0, c0 = calls();
+	for (int i = 0; i < 300; i++, v++) {
+		REQUIRE((llt_chan_send(r.c, &v)) == 0);
+		struct timespec ts = {0, 100000};
+		nanosleep(&ts, NULL);
+	}
+	*paced = calls() - c0;
+	llt_chan_stats(r.c, &st);
+	*paced_parks = st.receiver_parks;
+	c0 = calls();
+	for (int i = 0; i < 200000; i++, v++)
+		REQUIRE((llt_chan_send(r.c, &v)) == 0);
+	while (__atomic_load_n(&r.got, __ATOMIC_RELAXED) < v)
+		sleep_ms(1);
+	sleep_ms(5);  /* the receiver parks again */
+	*stream = calls() - c0;
+	llt_chan_close(r.c);
+	REQUIRE((pthread_join(t, NULL)) == 0);
+	REQUIRE(r.got == v);
+	llt_chan_free(r.c);
 }
 
 static int use_hist(uint64_t *delta)
@@ -233,6 +296,14 @@ static int run_modules(int want_park, int want_hist, int want_sched)
 		return 2;
 	if (ah != want_hist)
 		return 3;
+	if (trapping && want_park) {
+		uint64_t paced, parks, stream;
+		use_chan_regimes(&paced, &parks, &stream);
+		printf("chan regimes: %llu calls for %llu paced parks, %llu while streaming\n",
+		       (unsigned long long)paced, (unsigned long long)parks, (unsigned long long)stream);
+		if (parks < 200 || paced > parks / 16 || stream == 0)
+			return 7;
+	}
 	if (trapping) {
 		if ((dp > 0) != want_park || (dc > 0) != want_park)
 			return 4;

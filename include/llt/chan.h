@@ -65,6 +65,14 @@ struct llt_chan_impl_side {
 	uint64_t spin_ns;   /* the adaptive spin budget (only this side uses it) */
 	uint32_t probe_in;  /* waits until the next full-ceiling spin */
 	uint32_t probe_gap; /* waits between such spins, doubled while they fail */
+	/* The fence protocol of this side's park, chosen per wait
+	 * (lib/chan.c, "fence protocol"); only this side uses these. */
+	uint64_t fence_mark;      /* ops at this side's previous park */
+	uint32_t fence_probe_in;  /* symmetric waits until an asymmetric probe */
+	uint16_t fence_probe_gap; /* symmetric waits between probes */
+	uint8_t fence_adapt;      /* 1: the park may be asymmetric */
+	uint8_t fence_probing;    /* 1: the current asymmetric spell is a probe */
+	uint64_t fence_switches;  /* protocol switches made (for the tests) */
 };
 
 /* The channel; the ring's slots follow it.  Treat members as private. */

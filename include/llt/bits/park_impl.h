@@ -82,8 +82,10 @@ LLT_INLINE uint32_t llt_park_prepare_wait(struct llt_park *park)
 	uint64_t w = __atomic_fetch_add(&park->word, LLT_PARK_IMPL_WAITER,
 					__ATOMIC_SEQ_CST);
 	LLT_ASSERT(LLT_PARK_IMPL_WAITERS(w) < LLT_PARK_IMPL_MAX_WAITERS);
-	/* flags is written once, by llt_park_init(), before any use. */
-	if (park->flags & LLT_PARK_IMPL_ASYM)
+	/* Relaxed: flags is written by llt_park_init() before any use, and
+	 * afterwards only by a park's single waiter (the SPSC channel's
+	 * per-wait choice of protocol, lib/chan.c), i.e. by this thread. */
+	if (__atomic_load_n(&park->flags, __ATOMIC_RELAXED) & LLT_PARK_IMPL_ASYM)
 		llt_park_impl_heavy_fence(park);  /* membarrier(2) */
 	else
 		LLT_PARK_IMPL_FENCE();
@@ -110,8 +112,15 @@ LLT_INLINE void llt_park_impl_notify(struct llt_park *park, int all)
 	 * llt_park_prepare_wait): orders the caller's publication before
 	 * the load of the waiter count.  With LLT_PARK_IMPL_ASYM, a compiler
 	 * barrier: the waiter's membarrier(2) supplies the hardware fence
-	 * (see LLT_PARK_IMPL_ASYM above).  flags shares the word's line. */
-	if (park->flags & LLT_PARK_IMPL_ASYM)
+	 * (see LLT_PARK_IMPL_ASYM above).  flags shares the word's line.
+	 * The compiler barrier before the load of flags keeps the caller's
+	 * publication before that load in the instruction stream: the SPSC
+	 * channel's waiter may clear LLT_PARK_IMPL_ASYM between its waits,
+	 * and its proof that a notifier which still reads the old value
+	 * needs no fence rests on that order (lib/chan.c, "fence protocol").
+	 * Relaxed load: the waiter's membarrier(2) orders it (ibid.). */
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&park->flags, __ATOMIC_RELAXED) & LLT_PARK_IMPL_ASYM)
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	else
 		LLT_PARK_IMPL_FENCE();
