@@ -310,7 +310,10 @@ static void spin_lost(const struct llt_chan *c, struct llt_chan_impl_side *sd, b
  *    membarrier returns, before R: R sees S, and W does not sleep on it.
  *    So one membarrier at the switch suffices.  (Without that compiler
  *    barrier a compiler could load f above S, and S could then come
- *    after B with N skipping the fence: a lost wake-up.)  With more than
+ *    after B with N skipping the fence: a lost wake-up.)  The spin model
+ *    tests/chan_fence.pml checks this on a store buffer, with the
+ *    waiter switching at any wait, and finds the lost wake-up when the
+ *    switching wait only fences or when f is loaded before S.  With more than
  *    one waiter, another waiter's fence-only wait could race with the
  *    switch, so this is private to the channel, never offered by
  *    llt/park to the MPMC channel or the scheduler.

@@ -11,6 +11,9 @@
 #   fails), -DWAKE_BIT (one "wake in flight" bit that swallows notifies:
 #   a wake-up is lost), -DSTAY_KEEPS_SIGNAL (a signal left hanging) and
 #   -DSPLIT_CLAIM (the claim in a CAS apart from the epoch bump).
+#   tests/chan_fence.pml (the SPSC channel's switch of its park's fence
+#   protocol, on a store buffer) must verify with 3 and 4 items, and its
+#   -DNO_SWITCH_MEMBARRIER and -DFLAGS_BEFORE_PUBLISH variants must fail.
 #   PARK_MODEL_FULL=1 also checks three looping consumers: more than
 #   10^8 states, over 5 GB and several minutes (it verified, 26 million
 #   states, before the notifier's fetch_add shortcut split its step; with
@@ -109,5 +112,24 @@ broken stay_keeps_signal "$models/park.pml" \
 	"a signal left hanging by a sleeper that sleeps again" -DNW=2 -DSTAY_KEEPS_SIGNAL
 broken split_claim "$models/park.pml" \
 	"a signal claimed apart from the bump, against a sleeper with the new key" -DONESHOT -DSPLIT_CLAIM
+# The SPSC channel's per-wait switch of its park's fence protocol, on a
+# TSO store buffer (tests/chan_fence.pml).
+correct_chan()
+{
+	name=$1
+	shift
+	verify "$name" "$models/chan_fence.pml" "$@"
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		echo "FAIL: the channel fence model ($name) has $rc error(s)"
+		fail=1
+	fi
+}
+correct_chan chan_fence
+correct_chan chan_fence4 -DNITEMS=4
+broken chan_no_switch_membarrier "$models/chan_fence.pml" \
+	"a switch to the symmetric protocol without a last membarrier loses a wake-up" -DNO_SWITCH_MEMBARRIER
+broken chan_flags_before_publish "$models/chan_fence.pml" \
+	"a notifier that loads flags before publishing loses a wake-up across a switch" -DFLAGS_BEFORE_PUBLISH
 [ $fail -eq 0 ] && echo "PASS: park model verified; every broken variant rejected"
 exit $fail

@@ -1,7 +1,7 @@
 ## tests/: llt/park.  The Check suite and the Promela model of the
 ## sleep/wake protocol (skipped, exit 77, when spin is not installed).
 TESTS += tests/check_park_model.sh
-EXTRA_DIST += tests/park.pml tests/park_broken.pml tests/check_park_model.sh
+EXTRA_DIST += tests/park.pml tests/park_broken.pml tests/check_park_model.sh tests/chan_fence.pml
 if HAVE_CHECK
 check_PROGRAMS += tests/check_park
 TESTS += tests/check_park
