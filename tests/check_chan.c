@@ -509,11 +509,11 @@ static void run_regimes(uint64_t spin_ns, unsigned rounds)
 	uint64_t sw = __atomic_load_n(&r.c->rx.fence_switches, __ATOMIC_RELAXED);
 	printf("regimes, spin %llu ns: %llu items in %u rounds, receiver parks %llu, "
 	       "protocol %s: symmetric after %u paced phases, asymmetric after %u streaming ones, "
-	       "%llu switches (sender %llu)\n",
+	       "%llu switches (sender: %llu parks, %llu switches)\n",
 	       (unsigned long long)spin_ns, (unsigned long long)r.sent, rounds,
 	       (unsigned long long)st.receiver_parks, adapt ? "adaptive" : "fixed (no membarrier)",
 	       r.sym_after_paced, r.asym_after_stream, (unsigned long long)sw,
-	       (unsigned long long)__atomic_load_n(&r.c->tx.fence_switches, __ATOMIC_RELAXED));
+	       (unsigned long long)st.sender_parks, (unsigned long long)__atomic_load_n(&r.c->tx.fence_switches, __ATOMIC_RELAXED));
 	if (adapt) {
 		ck_assert_uint_ge(r.sym_after_paced, rounds / 2 + 1);
 		ck_assert_uint_ge(r.asym_after_stream, rounds / 2 + 1);
