@@ -54,6 +54,7 @@
 #include <llt/park.h>
 #include <llt/threadpool.h>
 
+#include "sched_attr.h"
 #include "taskq.h"
 #include "threadpool_impl.h"
 
@@ -316,13 +317,7 @@ static void run(struct llt_tp_worker *w, struct llt_impl_task *t)
 static void set_slice(unsigned us)
 {
 #ifdef SYS_sched_setattr
-	struct { /* struct sched_attr, SCHED_ATTR_SIZE_VER0 (48 bytes) */
-		uint32_t size, policy;
-		uint64_t flags;
-		int32_t nice;
-		uint32_t priority;
-		uint64_t runtime, deadline, period;
-	} sa;
+	struct llt_impl_sched_attr sa;
 	memset(&sa, 0, sizeof sa);
 	sa.size = sizeof sa;
 	sa.policy = SCHED_OTHER;

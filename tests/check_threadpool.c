@@ -19,6 +19,7 @@
 #include <llt/cpu.h>
 #include <llt/threadpool.h>
 
+#include "sched_attr.h"  /* lib/ */
 #include "testutil.h"
 
 static void sleep_ms(unsigned ms)
@@ -517,13 +518,7 @@ struct slice_seen {
 
 static int get_slice(uint64_t *runtime, int *nice)
 {
-	struct {
-		uint32_t size, policy;
-		uint64_t flags;
-		int32_t nice;
-		uint32_t priority;
-		uint64_t runtime, deadline, period;
-	} sa;
+	struct llt_impl_sched_attr sa;
 	memset(&sa, 0, sizeof sa);
 	if (syscall(SYS_sched_getattr, 0, &sa, (unsigned)sizeof sa, 0) != 0)
 		return -1;
