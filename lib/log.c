@@ -49,6 +49,7 @@
 #include <llt/park.h>
 #include <llt/ring.h>
 
+#include "elfnote.h"
 #include "logdec.h"
 #include "logfmt.h"
 
@@ -559,22 +560,7 @@ static int mods_cb(struct dl_phdr_info *info, size_t size, void *arg)
 				hi = b;
 		} else if (ph->p_type == PT_NOTE && bid == NULL) {
 			const uint8_t *q = (const uint8_t *)(uintptr_t)(info->dlpi_addr + ph->p_vaddr);
-			const uint8_t *e = q + ph->p_memsz;
-			while ((size_t)(e - q) >= sizeof(ElfW(Nhdr))) {
-				ElfW(Nhdr) nh;
-				memcpy(&nh, q, sizeof nh);
-				size_t nsz = ((size_t)nh.n_namesz + 3) & ~(size_t)3;
-				size_t dsz = ((size_t)nh.n_descsz + 3) & ~(size_t)3;
-				const uint8_t *name = q + sizeof nh;
-				if (nsz > (size_t)(e - name) || dsz > (size_t)(e - name) - nsz)
-					break;
-				if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 && memcmp(name, "GNU", 4) == 0) {
-					bid = name + nsz;
-					bidlen = nh.n_descsz;
-					break;
-				}
-				q = name + nsz + dsz;
-			}
+			llt_impl_elf_buildid(q, q + ph->p_memsz, &bid, &bidlen);
 		}
 	}
 	if (lo >= hi)

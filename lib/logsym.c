@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "elfnote.h"
+
 #include "logsym.h"
 
 #define FILE_MAX ((uint64_t)1 << 32)   /* larger files are not mapped */
@@ -60,23 +62,9 @@ static bool file_buildid(const struct elfmod *m, const Elf64_Shdr *sh, size_t sh
 	for (size_t i = 0; i < shnum; i++) {
 		if (sh[i].sh_type != SHT_NOTE || !in_file(m, sh[i].sh_offset, sh[i].sh_size))
 			continue;
-		const uint8_t *q = m->map + sh[i].sh_offset, *e = q + sh[i].sh_size;
-		while ((size_t)(e - q) >= sizeof(Elf64_Nhdr)) {
-			Elf64_Nhdr nh;
-			memcpy(&nh, q, sizeof nh);
-			size_t nsz = ((size_t)nh.n_namesz + 3) & ~(size_t)3;
-			size_t dsz = ((size_t)nh.n_descsz + 3) & ~(size_t)3;
-			const uint8_t *name = q + sizeof nh;
-			if (nsz > (size_t)(e - name) || dsz > (size_t)(e - name) - nsz)
-				break;
-			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 && memcmp(name, "GNU", 4) == 0 &&
-			    nh.n_descsz <= (size_t)(e - name) - nsz) {
-				*id = name + nsz;
-				*len = nh.n_descsz;
-				return true;
-			}
-			q = name + nsz + dsz;
-		}
+		const uint8_t *q = m->map + sh[i].sh_offset;
+		if (llt_impl_elf_buildid(q, q + sh[i].sh_size, id, len))
+			return true;
 	}
 	return false;
 }
