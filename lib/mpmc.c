@@ -96,7 +96,7 @@ static bool heavy_barrier(void)
 struct geometry {
 	uint64_t cap;
 	size_t stride, total;
-	unsigned lo_bits, hi_bits;  /* see llt_mpmc_impl_slot() */
+	unsigned lo_bits;  /* log2 of cap, for the reserved fields */
 };
 
 static unsigned log2u(uint64_t x)
@@ -118,25 +118,16 @@ static bool geometry(size_t capacity, size_t elem_size, unsigned flags, struct g
 	if (flags & LLT_MPMC_PAD_SLOTS)
 		stride = (stride + LLT_PAD_SIZE - 1) / LLT_PAD_SIZE * LLT_PAD_SIZE;
 	else if (stride < LLT_PAD_SIZE)
-		/* A power of two, so that whole groups of slots fill the
-		 * LLT_PAD_SIZE blocks the remapping below spreads them over. */
+		/* A power of two, so that no slot straddles two cache lines:
+		 * its sequence and its element travel in one transfer. */
 		stride = (size_t)1 << log2u(stride);
 	if (stride > UINT32_MAX || cap > (SIZE_MAX - sizeof(struct llt_mpmc)) / stride)
 		return false;
 	g->cap = cap;
 	g->stride = stride;
-	/* Index remapping (Nikolaev's SCQ, see <llt/bits/mpmc_impl.h>): the
-	 * slots form 2^lo_bits blocks of per = 2^hi_bits slots, each block
-	 * one LLT_PAD_SIZE; position p goes to block p mod blocks, so
-	 * consecutive positions are a block apart and the positions that share
-	 * a block are a capacity / per apart.  Padded slots (or slots of a
-	 * block or more, which may share a block only at their ends) need
-	 * none: per = 1 is the identity. */
-	uint64_t per = 1;
-	while (per * 2 * stride <= LLT_PAD_SIZE && per * 2 <= cap)
-		per *= 2;
-	g->hi_bits = log2u(per);
-	g->lo_bits = log2u(cap / per);
+	/* Slots lie in position order; the reserved remapping fields get
+	 * the identity (see struct llt_mpmc). */
+	g->lo_bits = log2u(cap);
 	g->total = sizeof(struct llt_mpmc) + (size_t)cap * stride;
 	return true;
 }
@@ -165,9 +156,9 @@ int llt_mpmc_init(struct llt_mpmc *m, size_t capacity, size_t elem_size, const s
 	if (llt_park_init(&m->not_empty, pflags) != 0 || llt_park_init(&m->not_full, pflags) != 0)
 		return -EINVAL; /* not reached: the flags were checked above */
 	m->mask = g.cap - 1;
-	m->lo_mask = (UINT64_C(1) << g.lo_bits) - 1;
+	m->lo_mask = g.cap - 1;
 	m->lo_bits = g.lo_bits;
-	m->hi_bits = g.hi_bits;
+	m->hi_bits = 0;
 	m->fenced = (a.flags & LLT_MPMC_SHARED) || !asym_ready();
 	m->spin_ns = a.spin_ns;
 	m->elem_size = (uint32_t)elem_size;
@@ -298,6 +289,7 @@ static ssize_t push_bulk(struct llt_mpmc *m, const unsigned char *src, size_t n)
 {
 	/* Relaxed: a guess, as in llt_mpmc_impl_push(). */
 	uint64_t pos = __atomic_load_n(&m->tail, __ATOMIC_RELAXED);
+	unsigned bo = LLT_MPMC_IMPL_BACKOFF_MIN;
 	size_t k;
 
 	if (n == 0)
@@ -325,6 +317,7 @@ static ssize_t push_bulk(struct llt_mpmc *m, const unsigned char *src, size_t n)
 		/* Relaxed: as in llt_mpmc_impl_push(). */
 		if (__atomic_compare_exchange_n(&m->tail, &pos, pos + k, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 			break;
+		llt_mpmc_impl_backoff(&bo);
 	}
 	for (size_t i = 0; i < k; i++) {
 		unsigned char *s = llt_mpmc_impl_slot(m, pos + i);
@@ -340,6 +333,7 @@ static ssize_t pop_bulk(struct llt_mpmc *m, unsigned char *dst, size_t n)
 {
 	/* Relaxed: a guess, as in llt_mpmc_impl_pop(). */
 	uint64_t pos = __atomic_load_n(&m->head, __ATOMIC_RELAXED);
+	unsigned bo = LLT_MPMC_IMPL_BACKOFF_MIN;
 	size_t k;
 
 	if (n == 0)
@@ -365,6 +359,7 @@ static ssize_t pop_bulk(struct llt_mpmc *m, unsigned char *dst, size_t n)
 		/* Relaxed: as in llt_mpmc_impl_pop(). */
 		if (__atomic_compare_exchange_n(&m->head, &pos, pos + k, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 			break;
+		llt_mpmc_impl_backoff(&bo);
 	}
 	for (size_t i = 0; i < k; i++) {
 		unsigned char *s = llt_mpmc_impl_slot(m, pos + i);

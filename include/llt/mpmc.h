@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <llt/common.h>
+#include <llt/cpu.h>
 #include <llt/park.h>
 
 LLT_BEGIN_DECLS
@@ -72,9 +73,10 @@ struct llt_mpmc {
 	/* 1 when notifiers need a full fence (shared channel, or no
 	 * membarrier(2) here), 0 when waiters pay for it instead. */
 	uint32_t fenced;
-	/* Slot placement: position p goes to slot
-	 * ((p & lo_mask) << hi_bits) | ((p & mask) >> lo_bits), so that
-	 * consecutive positions fall on different LLT_PAD_SIZE blocks. */
+	/* Reserved: the slot remapping of development versions, which inline
+	 * code built against their headers still computes; init sets them
+	 * to the identity (mask, log2 of the capacity, 0) that matches the
+	 * order the slots now lie in (see <llt/bits/mpmc_impl.h>). */
 	uint64_t lo_mask;
 	uint32_t lo_bits;
 	uint32_t hi_bits;
