@@ -37,46 +37,47 @@ static inline struct bench_pct bench_pct_fill(struct llt_hist *h, double scale)
 	return p;
 }
 
-/* Samples in ns. */
+/* How bench_pct_of() reads sample i: uint64_t ns, uint64_t llt_clock
+ * ticks, or double ns (per-operation averages of short bursts, recorded
+ * in 1/100 ns). */
+enum bench_pct_unit { BENCH_PCT_NS, BENCH_PCT_TICKS, BENCH_PCT_FRAC_NS };
+
+static inline struct bench_pct bench_pct_of(const void *v, size_t n, enum bench_pct_unit u)
+{
+	const uint64_t *iv = (const uint64_t *)v;
+	const double *dv = (const double *)v;
+	struct llt_hist *h;
+	struct bench_pct p = { 0, 0, 0, 0 };
+	if (llt_hist_create(1, BENCH_PCT_HIGHEST, 3, &h) != 0)
+		return p;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t x;
+		if (u == BENCH_PCT_NS)
+			x = iv[i];
+		else if (u == BENCH_PCT_TICKS)
+			x = llt_clock_to_ns(iv[i]);
+		else
+			x = dv[i] > 0 ? (uint64_t)(dv[i] * 100.0 + 0.5) : 0;
+		llt_hist_record(h, x);
+	}
+	p = bench_pct_fill(h, u == BENCH_PCT_FRAC_NS ? 100.0 : 1.0);
+	llt_hist_free(h);
+	return p;
+}
+
 static inline struct bench_pct bench_pct_ns(const uint64_t *v, size_t n)
 {
-	struct llt_hist *h;
-	struct bench_pct p = { 0, 0, 0, 0 };
-	if (llt_hist_create(1, BENCH_PCT_HIGHEST, 3, &h) != 0)
-		return p;
-	for (size_t i = 0; i < n; i++)
-		llt_hist_record(h, v[i]);
-	p = bench_pct_fill(h, 1.0);
-	llt_hist_free(h);
-	return p;
+	return bench_pct_of(v, n, BENCH_PCT_NS);
 }
 
-/* Samples in llt_clock ticks. */
 static inline struct bench_pct bench_pct_ticks(const uint64_t *v, size_t n)
 {
-	struct llt_hist *h;
-	struct bench_pct p = { 0, 0, 0, 0 };
-	if (llt_hist_create(1, BENCH_PCT_HIGHEST, 3, &h) != 0)
-		return p;
-	for (size_t i = 0; i < n; i++)
-		llt_hist_record(h, llt_clock_to_ns(v[i]));
-	p = bench_pct_fill(h, 1.0);
-	llt_hist_free(h);
-	return p;
+	return bench_pct_of(v, n, BENCH_PCT_TICKS);
 }
 
-/* Samples in fractional ns (per-operation averages of short bursts). */
 static inline struct bench_pct bench_pct_d(const double *v, size_t n)
 {
-	struct llt_hist *h;
-	struct bench_pct p = { 0, 0, 0, 0 };
-	if (llt_hist_create(1, BENCH_PCT_HIGHEST, 3, &h) != 0)
-		return p;
-	for (size_t i = 0; i < n; i++)
-		llt_hist_record(h, v[i] > 0 ? (uint64_t)(v[i] * 100.0 + 0.5) : 0);
-	p = bench_pct_fill(h, 100.0);
-	llt_hist_free(h);
-	return p;
+	return bench_pct_of(v, n, BENCH_PCT_FRAC_NS);
 }
 
 #endif
