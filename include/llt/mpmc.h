@@ -44,7 +44,7 @@ struct llt_mpmc_attr {
 struct llt_mpmc_stats {
 	uint64_t sent;            /* elements sent (slots claimed by senders) */
 	uint64_t received;        /* elements received */
-	uint64_t full;            /* blocking sends that waited past a brief poll for room */
+	uint64_t full;            /* blocking sends that waited past a brief poll and a yield for room */
 	uint64_t empty;           /* blocking receives that waited past it for an element */
 	uint64_t sender_parks;    /* times a sender slept in the kernel */
 	uint64_t receiver_parks;  /* times a receiver slept in the kernel */
