@@ -315,8 +315,9 @@ LLT_INLINE int llt_mpmc_recv_u64(struct llt_mpmc *m, uint64_t *v)
 	LLT_ASSERT(m->elem_size == sizeof(uint64_t));
 	/* The fast path fills a local, so that the caller's variable, whose
 	 * address only the slow path below passes on, can stay in a
-	 * register in the caller's loop (bench_mpmc, blocking forms, five
-	 * interleaved runs: 0-20% faster at 1 and 2 receivers). */
+	 * register in the caller's loop (bench_mpmc, blocking forms, two
+	 * interleaved runs: 3-12% faster at one receiver, within the noise
+	 * at two). */
 	uint64_t x;
 	int r = llt_mpmc_impl_pop(m, &x, sizeof(uint64_t));
 	if (LLT_LIKELY(r == 0)) {
