@@ -398,23 +398,18 @@ static void sleep_ns(uint64_t ns)
 static bool rx_asym_when_parked(struct regime *r, uint64_t sent)
 {
 	uint64_t t0 = llt_test_mono_ns();
-	/* Relaxed: a count the consumer stores after each receive. */
-	while (atomic_load_explicit(&r->progress, memory_order_relaxed) < sent) {
-		if (llt_test_mono_ns() - t0 > 10000000000u) {
-			fprintf(stderr, "regimes: receiver stuck at %llu of %llu items\n",
-				(unsigned long long)atomic_load(&r->progress), (unsigned long long)sent);
-			abort();
-		}
-		sleep_ns(50000);
-	}
 	for (;;) {
+		/* Acquire: keeps the load of the sleepers below after this
+		 * one, so a sleeper seen once the count reached `sent` waits
+		 * in a later call than the one that received the last item. */
+		uint64_t got = atomic_load_explicit(&r->progress, memory_order_acquire);
 		struct llt_park_stats st;
 		llt_park_stats(&r->c->not_empty, &st);
-		if (st.sleepers)
+		if (got >= sent && st.sleepers)
 			break;
 		if (llt_test_mono_ns() - t0 > 10000000000u) {
-			fprintf(stderr, "regimes: receiver never parked after item %llu\n",
-				(unsigned long long)sent);
+			fprintf(stderr, "regimes: after 10 s the receiver has %llu of %llu items, %u sleeping\n",
+				(unsigned long long)got, (unsigned long long)sent, (unsigned)st.sleepers);
 			abort();
 		}
 		sleep_ns(50000);
