@@ -2,7 +2,7 @@
  *
  * Exactly-once, in-order delivery through two pinned threads with random
  * pauses on both sides, for 8-byte and 40-byte elements, single, bulk and
- * zero-copy; the 64-bit position wrap-around; capacities 1, 2, 3 and 1024;
+ * zero-copy, and all three mixed; the 64-bit position wrap-around; capacities 1, 2, 3 and 1024;
  * bad input (-EINVAL, nothing changed); and a ring in a MAP_SHARED mapping
  * between a parent and a forked child.
  *
@@ -340,6 +340,72 @@ START_TEST(test_zero_copy_single)
 }
 END_TEST
 
+/* Single, bulk and zero-copy operations mixed on one ring: a push must
+ * not trust what the producer learnt about free slots before a bulk push or
+ * a commit moved it on (nor a pop what a peek left). */
+START_TEST(test_mixed_single)
+{
+	struct llt_ring *r = mk(30, 8);
+	uint64_t buf[40], next = 1, want = 1, seed = 99, v;
+	size_t cap = llt_ring_capacity(r);
+	for (int it = 0; it < 100000; it++) {
+		size_t queued = (size_t)(next - want), k, n = 1 + (size_t)(rnd(&seed) % 10);
+		size_t free_ = queued < cap ? cap - queued : 0;
+		void *p;
+		const void *q;
+		switch (rnd(&seed) % 6) {
+		case 0:
+			k = llt_ring_push_u64(r, next) ? 1 : 0;
+			ck_assert_uint_ge(k, free_ ? 1 : 0);
+			break;
+		case 1:
+			for (size_t i = 0; i < n; i++)
+				buf[i] = next + i;
+			k = llt_ring_push_bulk(r, buf, n);
+			ck_assert_uint_ge(k, n < free_ ? n : free_ ? 1 : 0);
+			break;
+		case 2:
+			k = llt_ring_reserve(r, n, &p);
+			ck_assert_uint_ge(k, free_ ? 1 : 0);
+			k = k ? (size_t)(rnd(&seed) % (k + 1)) : 0;
+			for (size_t i = 0; i < k; i++)
+				memcpy((unsigned char *)p + i * 8, &(uint64_t){next + i}, 8);
+			llt_ring_commit(r, k);
+			break;
+		case 3:
+			k = llt_ring_pop_u64(r, &v) ? 1 : 0;
+			ck_assert_uint_eq(k, queued ? 1 : 0);
+			if (k)
+				ck_assert_uint_eq(v, want);
+			want += k;
+			continue;
+		case 4:
+			k = llt_ring_pop_bulk(r, buf, n);
+			ck_assert_uint_eq(k, n < queued ? n : queued);
+			for (size_t i = 0; i < k; i++)
+				ck_assert_uint_eq(buf[i], want + i);
+			want += k;
+			continue;
+		default:
+			k = llt_ring_peek(r, n, &q);
+			ck_assert_uint_eq(k ? 1 : 0, queued ? 1 : 0);
+			for (size_t i = 0; i < k; i++) {
+				memcpy(&v, (const unsigned char *)q + i * 8, 8);
+				ck_assert_uint_eq(v, want + i);
+			}
+			k = k ? (size_t)(rnd(&seed) % (k + 1)) : 0;
+			llt_ring_release(r, k);
+			want += k;
+			continue;
+		}
+		next += k;
+		/* Never more than the slots: nothing unread was overwritten. */
+		ck_assert_uint_lt((size_t)(next - want), cap + PER);
+	}
+	llt_ring_free(r);
+}
+END_TEST
+
 /* Positions start just below 2^64: every operation crosses the wrap. */
 START_TEST(test_wrap_single)
 {
@@ -391,7 +457,7 @@ static void big_make(struct big *e, uint64_t seq)
 	e->sum = e->seq + e->a + e->b + e->c;
 }
 
-enum mode { M_U64, M_BIG, M_BULK, M_ZC };
+enum mode { M_U64, M_BIG, M_BULK, M_ZC, M_MIX };
 
 struct job {
 	struct llt_ring *r;
@@ -450,6 +516,36 @@ static void *producer(void *arg)
 			next += c;
 			break;
 		}
+		case M_MIX: {   /* 8-byte elements; one of the three forms */
+			size_t want = 1 + (size_t)(rnd(&seed) % 16), k, c;
+			void *p;
+			if (want > j->n - next + 1)
+				want = (size_t)(j->n - next + 1);
+			switch (rnd(&seed) % 3) {
+			case 0:
+				while (!llt_ring_push_u64(r, next))
+					backoff(&spins);
+				next++;
+				break;
+			case 1:
+				for (size_t i = 0; i < want; i++)
+					buf[i] = next + i;
+				while ((k = llt_ring_push_bulk(r, buf, want)) == 0)
+					backoff(&spins);
+				next += k;
+				break;
+			default:
+				while ((k = llt_ring_reserve(r, want, &p)) == 0)
+					backoff(&spins);
+				c = 1 + (size_t)(rnd(&seed) % k);
+				for (size_t i = 0; i < c; i++)
+					memcpy((unsigned char *)p + i * 8, &(uint64_t){next + i}, 8);
+				llt_ring_commit(r, c);
+				next += c;
+				break;
+			}
+			break;
+		}
 		}
 	}
 	return NULL;
@@ -500,6 +596,34 @@ static void *consumer(void *arg)
 				want++;
 			}
 			llt_ring_release(r, c);
+			break;
+		}
+		case M_MIX: {
+			size_t n = 1 + (size_t)(rnd(&seed) % 16), k, c;
+			const void *p;
+			switch (rnd(&seed) % 3) {
+			case 0:
+				while (!llt_ring_pop_u64(r, &v))
+					backoff(&spins);
+				j->errors += v != want++;
+				break;
+			case 1:
+				while ((k = llt_ring_pop_bulk(r, buf, n)) == 0)
+					backoff(&spins);
+				for (size_t i = 0; i < k; i++)
+					j->errors += buf[i] != want++;
+				break;
+			default:
+				while ((k = llt_ring_peek(r, n, &p)) == 0)
+					backoff(&spins);
+				c = 1 + (size_t)(rnd(&seed) % k);
+				for (size_t i = 0; i < c; i++) {
+					memcpy(&v, (const unsigned char *)p + i * 8, 8);
+					j->errors += v != want++;
+				}
+				llt_ring_release(r, c);
+				break;
+			}
 			break;
 		}
 		}
@@ -560,6 +684,15 @@ START_TEST(test_spsc_zero_copy)
 {
 	struct llt_ring *r = mk(50, sizeof(struct big));
 	run_spsc(r, M_ZC, scaled(3000000));
+	llt_ring_free(r);
+}
+END_TEST
+
+START_TEST(test_spsc_mixed)
+{
+	/* Every form on both sides, in random turns, across groups. */
+	struct llt_ring *r = mk(40, 8);
+	run_spsc(r, M_MIX, scaled(5000000));
 	llt_ring_free(r);
 }
 END_TEST
@@ -639,6 +772,7 @@ static Suite *ring_suite(void)
 	tc = tcase_create("single-thread");
 	tcase_add_test(tc, test_bulk_single);
 	tcase_add_test(tc, test_zero_copy_single);
+	tcase_add_test(tc, test_mixed_single);
 	tcase_add_test(tc, test_wrap_single);
 	suite_add_tcase(s, tc);
 
@@ -649,6 +783,7 @@ static Suite *ring_suite(void)
 	tcase_add_test(tc, test_spsc_small_caps);
 	tcase_add_test(tc, test_spsc_bulk);
 	tcase_add_test(tc, test_spsc_zero_copy);
+	tcase_add_test(tc, test_spsc_mixed);
 	tcase_add_test(tc, test_spsc_wrap);
 	suite_add_tcase(s, tc);
 
