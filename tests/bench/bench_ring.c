@@ -8,6 +8,9 @@
  *   (32 per call);
  *   the slot-polling reference: a FastForward ring (Giacomoni et al.,
  *   PPoPP 2008; 0 means empty, no shared indices), the floor to reach;
+ *   a double buffer handing over capacity/2 items at a time: what the two
+ *   cores can move when almost nothing is synchronised, the headroom
+ *   above every ring (throughput only);
  *   a minimal Lamport ring with cached indices (rigtorp's design), as the
  *   measured alternative; libllt's own earlier designs ("alt:" rows:
  *   freeing every slot, always lazy, exact capacity);
@@ -263,6 +266,67 @@ static inline bool ff_pop(struct ff *q, uint64_t *v)
 }
 DEFINE_LOOPS(ff, struct ff, ff_push, ff_pop)
 
+/* ------------------------------ reference: double buffer of capacity/2 */
+
+/* How fast the two cores move 8-byte items when almost nothing is
+ * synchronised, in the same run as the rings: the capacity split in two
+ * halves, each
+ * with its own flag on its own line.  The producer fills a whole half,
+ * raises its flag (release), and goes on to the other half; the consumer
+ * waits for the flag (acquire), reads the half and lowers the flag.  One
+ * hand-off per capacity/2 items, every line of the data written once and
+ * read once a lap: the data movement any ring of that capacity must do,
+ * with almost none of the synchronisation, no word of a line kept for
+ * bookkeeping, and loops that compile to vector moves, which no
+ * single-item operation can use.  Headroom, not a goal. */
+struct dbuf {
+	LLT_PADDED uint64_t flag[2][LLT_PAD_SIZE / 8];  /* [h][0]: half h is full */
+	LLT_PADDED uint64_t half;                        /* items per half */
+	LLT_PADDED uint64_t buf[];
+};
+static void *dbuf_create(size_t cap)
+{
+	struct dbuf *q = NULL;
+	if (posix_memalign((void **)&q, LLT_PAD_SIZE, sizeof(*q) + cap * 8))
+		return NULL;
+	memset(q, 0, sizeof(*q) + cap * 8);
+	q->half = cap / 2;
+	return q;
+}
+/* Items past n fill the last half; the consumer ignores them. */
+static void dbuf_produce(void *q_, uint64_t n)
+{
+	struct dbuf *q = (struct dbuf *)q_;
+	const uint64_t half = q->half;
+	for (uint64_t i = 1, h = 0; i <= n; i += half, h ^= 1) {
+		uint64_t *b = &q->buf[h * half];
+		while (__atomic_load_n(&q->flag[h][0], __ATOMIC_ACQUIRE)) /* pairs with dbuf_consume */
+			llt_cpu_relax();
+		for (uint64_t k = 0; k < half; k++)
+			b[k] = i + k;
+		__atomic_store_n(&q->flag[h][0], 1, __ATOMIC_RELEASE);   /* pairs with dbuf_consume */
+	}
+}
+static void dbuf_consume(void *q_, uint64_t n, uint64_t *sum, uint64_t *dis)
+{
+	struct dbuf *q = (struct dbuf *)q_;
+	const uint64_t half = q->half;
+	uint64_t s = 0, d = 0;
+	for (uint64_t i = 1, h = 0; i <= n; i += half, h ^= 1) {
+		const uint64_t *b = &q->buf[h * half];
+		const uint64_t m = n - i + 1 < half ? n - i + 1 : half;
+		while (!__atomic_load_n(&q->flag[h][0], __ATOMIC_ACQUIRE)) /* pairs with dbuf_produce */
+			llt_cpu_relax();
+		for (uint64_t k = 0; k < m; k++) {
+			s += b[k];
+			d += (b[k] != i + k);
+		}
+		__atomic_store_n(&q->flag[h][0], 0, __ATOMIC_RELEASE);    /* pairs with dbuf_produce */
+	}
+	*sum = s;
+	*dis = d;
+}
+
 /* -------------------------- Lamport ring with cached indices (rigtorp-style) */
 
 struct ci {
@@ -381,7 +445,7 @@ static void floor_echo(void *a, void *b, uint64_t n)
 enum { IMPL_MAX = 16 };
 static struct bench_impl impls[IMPL_MAX];
 static int nimpl;
-static int idx_llt, idx_lltu, idx_lltb, idx_ff;
+static int idx_llt, idx_lltu, idx_lltb, idx_ff, idx_dbuf = -1;
 
 static const struct bench_impl floor_impl = {
 	"atomic floor (2 padded atomics)", NULL, 0, floor_create, free, NULL, NULL,
@@ -429,6 +493,9 @@ static void setup_impls(void)
 	idx_ff = nimpl;
 	add((struct bench_impl){"ref: FastForward slot-polling", NULL, 0, ff_create, free,
 				ff_produce, ff_consume, ff_ping, ff_echo});
+	idx_dbuf = nimpl;
+	add((struct bench_impl){"ref: double buffer (cap/2)", NULL, 1, dbuf_create, free,
+				dbuf_produce, dbuf_consume, NULL, NULL});
 	add((struct bench_impl){"alt: Lamport+cached idx", NULL, 0, ci_create, free,
 				ci_produce, ci_consume, ci_ping, ci_echo});
 #ifdef HAVE_CK
@@ -757,6 +824,9 @@ int main(void)
 					 st[i].med / best_peer, st[i].med / st[idx_ff].med,
 					 paired(thr[c][i], thr[c][best], reps),
 					 paired(thr[c][i], thr[c][idx_ff], reps));
+			else if (i == idx_dbuf && best >= 0)
+				snprintf(ratio, sizeof ratio, "%.2fx best peer (paired %.2fx)",
+					 st[i].med / best_peer, paired(thr[c][i], thr[c][best], reps));
 			else if (i != idx_ff && !impls[i].note && !impls[idx_ff].note)
 				snprintf(ratio, sizeof ratio, "(paired %.2fx ref)",
 					 paired(thr[c][i], thr[c][idx_ff], reps));
