@@ -59,8 +59,8 @@ struct llt_ring_impl_side {
 	uint32_t stride;  /* esize rounded up to 8: distance between elements */
 	uint32_t magic;   /* LLT_RING_IMPL_MAGIC once initialised */
 	uint32_t held;    /* --enable-debug only: count of the last reserve/peek */
-	uint32_t room;    /* producer: slots from pos on in its group known to
-			     be free (0: look at the group's free word) */
+	uint32_t lim;     /* producer: slots of its group below this index are
+			     known to be free (0 at the start of a group) */
 };
 
 #define LLT_RING_IMPL_MAGIC UINT32_C(0x6c6c7472) /* "lltr" */

@@ -88,17 +88,25 @@
  *    M items/s of the u64 forms): 153 / 188 against 260 / 263 with slots
  *    reused per group (vCPUs far apart; the slot-polling reference 271 /
  *    179), and 696 / 689 against 844 / 655 (near; reference 589 / 556).
- *  - The producer remembers how many slots of its group it found free
- *    (room) and reads the free word again only when that runs out: once
+ *  - The producer remembers up to which index of its group it found the
+ *    slots free (lim) and reads the free word again only past it: once
  *    per group while the consumer keeps ahead, the cached index of
  *    rigtorp's SPSCQueue and MCRingBuffer applied to the group word.  The
- *    pushes between are stores alone, which the core retires without
- *    waiting for a line the consumer has just written (a pop that empties
- *    the ring writes free into the group the producer is filling), where a
- *    load of the free word would wait for it.  Interleaved bench_ring
- *    runs, u64 forms, vCPUs near, M items/s at capacity 1024 / 65536:
- *    841-974 / 774-863 against 771-810 / 615-725 without it; the generic
- *    8-byte and bulk forms within their run-to-run spread.
+ *    pushes in between are stores alone, which the core retires without
+ *    waiting for the group's line; a load of the free word waits for it
+ *    whenever the consumer has just read or freed there.  Interleaved
+ *    bench_ring runs, against loading the word for every push, M items/s:
+ *    round trip p50 / p99 520-530 / 671-691 ns against 560 / 701-711
+ *    (vCPUs far; the floor 500-510, the slot-polling reference 550-560);
+ *    u64 forms at capacity 65536 451-558 against 218-283 far and 995-1038
+ *    against 652-691 near; bulk32 at 65536 354-402 against 294-307 far.
+ *    At 1024 the u64 forms moved -12% to +20% and the generic 8-byte
+ *    form at 65536 lost 5-38%: which side of a busy ring waits for the
+ *    other, and so whether the consumer trails inside the line the
+ *    producer is filling (a transfer per element) or the producer waits a
+ *    lap behind (a transfer per group), flips with small differences in
+ *    the caller's loop, and this change moved two of the bench's loops
+ *    across.
  * No fast path reads the other side's line. */
 
 LLT_INLINE unsigned char *llt_ring_impl_group(const struct llt_ring *r, uint64_t off)
@@ -119,6 +127,7 @@ LLT_INLINE bool llt_ring_impl_step_at(struct llt_ring_impl_side *s, uint32_t idx
 	if (done) {
 		uint64_t o = s->off + s->gsize;
 		s->off = o == s->span ? 0 : o;
+		s->lim = 0;   /* nothing is known of the next group yet */
 		i = 0;
 	}
 	s->idx = i;
@@ -134,7 +143,6 @@ LLT_INLINE bool llt_ring_impl_step(struct llt_ring_impl_side *s, uint32_t m)
  * friends; it synchronizes with nothing. */
 LLT_INLINE void llt_ring_impl_prod_done(struct llt_ring *r, uint64_t p, uint32_t m)
 {
-	r->prod.room = 0;   /* it counted from the old position */
 	llt_ring_impl_step(&r->prod, m);
 	__atomic_store_n(&r->prod.pos, p, __ATOMIC_RELAXED);
 }
@@ -265,22 +273,21 @@ LLT_INLINE bool llt_ring_impl_push1(struct llt_ring *r, const void *elem, uint32
 	const uint32_t idx = s->idx, per = s->per;
 	unsigned char *g = llt_ring_impl_group(r, s->off);
 	uint32_t *hdr = (uint32_t *)(void *)g;
-	uint32_t room = s->room;
 
 	LLT_ASSERT(s->magic == LLT_RING_IMPL_MAGIC);
-	if (room == 0) {
+	if (idx >= s->lim) {
+		/* Past what the producer knows: look at the free word, and
+		 * remember what it says for the pushes that follow. */
 		int64_t avail = llt_ring_impl_free(r, hdr, p);
 		if (avail <= 0)
 			return false;
-		room = avail < (int64_t)(per - idx) ? (uint32_t)avail : per - idx;
+		s->lim = avail < (int64_t)(per - idx) ? idx + (uint32_t)avail : per;
 	}
 	llt_ring_impl_copy(g + 8 + (size_t)idx * stride, 0,
 			   (const unsigned char *)elem, 0, esize, 1, ubytes, 1);
 	/* Release: pairs with the consumer's acquire load of pub; the element
 	 * is visible to it. */
 	__atomic_store_n(hdr, (uint32_t)(p + 1), __ATOMIC_RELEASE);
-	/* room <= per - idx, so it reaches 0 at the end of the group. */
-	s->room = room - 1;
 	llt_ring_impl_step_at(s, idx, per, 1);
 	/* Relaxed: read only by llt_ring_size() and friends. */
 	__atomic_store_n(&s->pos, p + 1, __ATOMIC_RELAXED);
@@ -395,11 +402,9 @@ LLT_INLINE size_t llt_ring_impl_push_bulk(struct llt_ring *r, const void *elems,
 		llt_ring_impl_step_at(s, idx, per, m);
 		done += m;
 	}
-	if (p != p0) {
-		s->room = 0;   /* it counted from p0 */
+	if (p != p0)
 		/* Relaxed: read only by llt_ring_size() and friends. */
 		__atomic_store_n(&s->pos, p, __ATOMIC_RELAXED);
-	}
 	return done;
 }
 
