@@ -78,7 +78,13 @@
  *    freeing), so a single-item pop that empties the ring frees its slot
  *    at once (llt_ring_impl_caught_up()): in the same run that kept the
  *    round trip at 140 ns and the throughput at 1.56x and 1.19x of the
- *    reference (always-lazy: 1.53x and 0.97x).
+ *    reference (always-lazy: 1.53x and 0.97x).  Measured again once the
+ *    producer read the free word once per group (below): always-lazy
+ *    then had the same p50 but a longer tail with the vCPUs far apart
+ *    (p99 701-781 against 671-691 ns, p99.9 801-881 against 761-781, two
+ *    interleaved runs), and throughput that moved both ways, from -50%
+ *    (u64 forms at capacity 65536, far) to +35% (the generic form there),
+ *    so the eager free stays.
  *  - Slots are reused a group at a time (the one extra group above).  The
  *    design before this one kept the capacity exact: a producer that found
  *    its group not yet freed read the consumer's position, which the
