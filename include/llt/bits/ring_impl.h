@@ -106,7 +106,7 @@
  *    (vCPUs far; the floor 500-510, the slot-polling reference 550-560);
  *    u64 forms at capacity 65536 451-558 against 218-283 far and 995-1038
  *    against 652-691 near; bulk32 at 65536 354-402 against 294-307 far.
- *    At 1024 the u64 forms moved -12% to +20% and the generic 8-byte
+ *    At 1024 the u64 forms moved -12% to +1% and the generic 8-byte
  *    form at 65536 lost 5-38%: which side of a busy ring waits for the
  *    other, and so whether the consumer trails inside the line the
  *    producer is filling (a transfer per element) or the producer waits a
