@@ -270,14 +270,13 @@ DEFINE_LOOPS(ff, struct ff, ff_push, ff_pop)
 
 /* How fast the two cores move 8-byte items when almost nothing is
  * synchronised, in the same run as the rings: the capacity split in two
- * halves, each
- * with its own flag on its own line.  The producer fills a whole half,
- * raises its flag (release), and goes on to the other half; the consumer
- * waits for the flag (acquire), reads the half and lowers the flag.  One
- * hand-off per capacity/2 items, every line of the data written once and
- * read once a lap: the data movement any ring of that capacity must do,
- * with almost none of the synchronisation, no word of a line kept for
- * bookkeeping, and loops that compile to vector moves, which no
+ * halves, each with its own flag on its own line.  The producer fills a
+ * whole half, raises its flag (release), and goes on to the other half;
+ * the consumer waits for the flag (acquire), reads the half and lowers the
+ * flag.  One hand-off per capacity/2 items, every line of the data written
+ * once and read once a lap: the data movement any ring of that capacity
+ * must do, with almost none of the synchronisation, no word of a line kept
+ * for bookkeeping, and loops that compile to vector moves, which no
  * single-item operation can use.  Headroom, not a goal. */
 struct dbuf {
 	LLT_PADDED uint64_t flag[2][LLT_PAD_SIZE / 8];  /* [h][0]: half h is full */
@@ -494,7 +493,7 @@ static void setup_impls(void)
 	add((struct bench_impl){"ref: FastForward slot-polling", NULL, 0, ff_create, free,
 				ff_produce, ff_consume, ff_ping, ff_echo});
 	idx_dbuf = nimpl;
-	add((struct bench_impl){"ref: double buffer (cap/2)", NULL, 1, dbuf_create, free,
+	add((struct bench_impl){"ref: double buffer (cap/2)", NULL, 0, dbuf_create, free,
 				dbuf_produce, dbuf_consume, NULL, NULL});
 	add((struct bench_impl){"alt: Lamport+cached idx", NULL, 0, ci_create, free,
 				ci_produce, ci_consume, ci_ping, ci_echo});
@@ -825,10 +824,8 @@ int main(void)
 					 st[i].med / best_peer, st[i].med / st[idx_ff].med,
 					 paired(thr[c][i], thr[c][best], reps),
 					 paired(thr[c][i], thr[c][idx_ff], reps));
-			else if ((i == idx_llt || i == idx_lltu || i == idx_lltb) && best >= 0)
-				snprintf(ratio, sizeof ratio, "%.2fx best peer (paired %.2fx)",
-					 st[i].med / best_peer, paired(thr[c][i], thr[c][best], reps));
-			else if (i == idx_dbuf && best >= 0)
+			else if ((i == idx_llt || i == idx_lltu || i == idx_lltb || i == idx_dbuf) &&
+				 best >= 0)
 				snprintf(ratio, sizeof ratio, "%.2fx best peer (paired %.2fx)",
 					 st[i].med / best_peer, paired(thr[c][i], thr[c][best], reps));
 			else if (i != idx_ff && !impls[i].note && !impls[idx_ff].note)
