@@ -133,7 +133,6 @@ LLT_INLINE bool llt_ring_impl_step_at(struct llt_ring_impl_side *s, uint32_t idx
 	if (done) {
 		uint64_t o = s->off + s->gsize;
 		s->off = o == s->span ? 0 : o;
-		s->lim = 0;   /* nothing is known of the next group yet */
 		i = 0;
 	}
 	s->idx = i;
@@ -145,11 +144,20 @@ LLT_INLINE bool llt_ring_impl_step(struct llt_ring_impl_side *s, uint32_t m)
 	return llt_ring_impl_step_at(s, s->idx, s->per, m);
 }
 
+/* The producer's step: what it knew of its group's free slots (lim) ends
+ * with the group. */
+LLT_INLINE void llt_ring_impl_prod_step_at(struct llt_ring_impl_side *s, uint32_t idx,
+					   uint32_t per, uint32_t m)
+{
+	if (llt_ring_impl_step_at(s, idx, per, m))
+		s->lim = 0;
+}
+
 /* The producer's position: relaxed, read only by llt_ring_size() and
  * friends; it synchronizes with nothing. */
 LLT_INLINE void llt_ring_impl_prod_done(struct llt_ring *r, uint64_t p, uint32_t m)
 {
-	llt_ring_impl_step(&r->prod, m);
+	llt_ring_impl_prod_step_at(&r->prod, r->prod.idx, r->prod.per, m);
 	__atomic_store_n(&r->prod.pos, p, __ATOMIC_RELAXED);
 }
 
@@ -294,7 +302,7 @@ LLT_INLINE bool llt_ring_impl_push1(struct llt_ring *r, const void *elem, uint32
 	/* Release: pairs with the consumer's acquire load of pub; the element
 	 * is visible to it. */
 	__atomic_store_n(hdr, (uint32_t)(p + 1), __ATOMIC_RELEASE);
-	llt_ring_impl_step_at(s, idx, per, 1);
+	llt_ring_impl_prod_step_at(s, idx, per, 1);
 	/* Relaxed: read only by llt_ring_size() and friends. */
 	__atomic_store_n(&s->pos, p + 1, __ATOMIC_RELAXED);
 	return true;
@@ -405,7 +413,7 @@ LLT_INLINE size_t llt_ring_impl_push_bulk(struct llt_ring *r, const void *elems,
 		/* Release: pairs with the consumer's acquire load of pub; the m
 		 * elements are visible to it. */
 		__atomic_store_n(hdr, (uint32_t)p, __ATOMIC_RELEASE);
-		llt_ring_impl_step_at(s, idx, per, m);
+		llt_ring_impl_prod_step_at(s, idx, per, m);
 		done += m;
 	}
 	if (p != p0)
