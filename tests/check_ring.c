@@ -457,7 +457,35 @@ static void big_make(struct big *e, uint64_t seq)
 	e->sum = e->seq + e->a + e->b + e->c;
 }
 
+/* A zero-copy element: the 40-byte one above, or in a ring of 8-byte
+ * elements the bare sequence number. */
+static void zc_make(void *p, size_t esize, uint64_t seq)
+{
+	if (esize == 8)
+		memcpy(p, &seq, 8);
+	else
+		big_make((struct big *)p, seq);
+}
+
+static bool zc_bad(const void *p, size_t esize, uint64_t want)
+{
+	uint64_t v;
+	const struct big *e = (const struct big *)p;
+	if (esize == 8) {
+		memcpy(&v, p, 8);
+		return v != want;
+	}
+	return e->seq != want || e->sum != e->seq + e->a + e->b + e->c;
+}
+
+/* M_MIX: each turn one of the 8-byte forms, single, bulk or zero-copy. */
 enum mode { M_U64, M_BIG, M_BULK, M_ZC, M_MIX };
+
+static enum mode pick(enum mode m, uint64_t *seed)
+{
+	static const enum mode forms[3] = {M_U64, M_BULK, M_ZC};
+	return m == M_MIX ? forms[rnd(seed) % 3] : m;
+}
 
 struct job {
 	struct llt_ring *r;
@@ -476,7 +504,7 @@ static void *producer(void *arg)
 	pin(0);
 	while (next <= j->n) {
 		maybe_pause(&seed);
-		switch (j->mode) {
+		switch (pick(j->mode, &seed)) {
 		case M_U64:
 			while (!llt_ring_push_u64(r, next))
 				backoff(&spins);
@@ -510,42 +538,14 @@ static void *producer(void *arg)
 				backoff(&spins);
 			c = 1 + (size_t)(rnd(&seed) % k);
 			for (size_t i = 0; i < c; i++)
-				big_make((struct big *)(void *)((unsigned char *)p + i * llt_ring_stride(r)),
-					 next + i);
+				zc_make((unsigned char *)p + i * llt_ring_stride(r), llt_ring_elem_size(r),
+					next + i);
 			llt_ring_commit(r, c);
 			next += c;
 			break;
 		}
-		case M_MIX: {   /* 8-byte elements; one of the three forms */
-			size_t want = 1 + (size_t)(rnd(&seed) % 16), k, c;
-			void *p;
-			if (want > j->n - next + 1)
-				want = (size_t)(j->n - next + 1);
-			switch (rnd(&seed) % 3) {
-			case 0:
-				while (!llt_ring_push_u64(r, next))
-					backoff(&spins);
-				next++;
-				break;
-			case 1:
-				for (size_t i = 0; i < want; i++)
-					buf[i] = next + i;
-				while ((k = llt_ring_push_bulk(r, buf, want)) == 0)
-					backoff(&spins);
-				next += k;
-				break;
-			default:
-				while ((k = llt_ring_reserve(r, want, &p)) == 0)
-					backoff(&spins);
-				c = 1 + (size_t)(rnd(&seed) % k);
-				for (size_t i = 0; i < c; i++)
-					memcpy((unsigned char *)p + i * 8, &(uint64_t){next + i}, 8);
-				llt_ring_commit(r, c);
-				next += c;
-				break;
-			}
-			break;
-		}
+		case M_MIX:   /* pick() has chosen a form */
+			ck_abort_msg("unresolved mode");
 		}
 	}
 	return NULL;
@@ -560,7 +560,7 @@ static void *consumer(void *arg)
 	pin(1);
 	while (want <= j->n) {
 		maybe_pause(&seed);
-		switch (j->mode) {
+		switch (pick(j->mode, &seed)) {
 		case M_U64:
 			while (!llt_ring_pop_u64(r, &v))
 				backoff(&spins);
@@ -589,43 +589,14 @@ static void *consumer(void *arg)
 			while ((k = llt_ring_peek(r, n, &p)) == 0)
 				backoff(&spins);
 			c = 1 + (size_t)(rnd(&seed) % k);
-			for (size_t i = 0; i < c; i++) {
-				const struct big *e = (const struct big *)(const void *)
-					((const unsigned char *)p + i * llt_ring_stride(r));
-				j->errors += e->seq != want || e->sum != e->seq + e->a + e->b + e->c;
-				want++;
-			}
+			for (size_t i = 0; i < c; i++)
+				j->errors += zc_bad((const unsigned char *)p + i * llt_ring_stride(r),
+						    llt_ring_elem_size(r), want++);
 			llt_ring_release(r, c);
 			break;
 		}
-		case M_MIX: {
-			size_t n = 1 + (size_t)(rnd(&seed) % 16), k, c;
-			const void *p;
-			switch (rnd(&seed) % 3) {
-			case 0:
-				while (!llt_ring_pop_u64(r, &v))
-					backoff(&spins);
-				j->errors += v != want++;
-				break;
-			case 1:
-				while ((k = llt_ring_pop_bulk(r, buf, n)) == 0)
-					backoff(&spins);
-				for (size_t i = 0; i < k; i++)
-					j->errors += buf[i] != want++;
-				break;
-			default:
-				while ((k = llt_ring_peek(r, n, &p)) == 0)
-					backoff(&spins);
-				c = 1 + (size_t)(rnd(&seed) % k);
-				for (size_t i = 0; i < c; i++) {
-					memcpy(&v, (const unsigned char *)p + i * 8, 8);
-					j->errors += v != want++;
-				}
-				llt_ring_release(r, c);
-				break;
-			}
-			break;
-		}
+		case M_MIX:   /* pick() has chosen a form */
+			ck_abort_msg("unresolved mode");
 		}
 	}
 	j->got = want - 1;

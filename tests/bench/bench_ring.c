@@ -104,6 +104,16 @@ static void NAME##_echo(void *a_, void *b_, uint64_t n)                        \
 	}                                                                      \
 }
 
+/* Zeroed memory on its own padded lines, freed with free(): every queue
+ * below lays out its sides on whole lines. */
+static void *zalloc_padded(size_t size)
+{
+	void *p = NULL;
+	if (posix_memalign(&p, LLT_PAD_SIZE, size))
+		return NULL;
+	return memset(p, 0, size);
+}
+
 /* ------------------------------------------------------------ libllt */
 
 static void *llt_create8(size_t cap)
@@ -237,10 +247,9 @@ struct ff {
 };
 static void *ff_create(size_t cap)
 {
-	struct ff *q = NULL;
-	if (posix_memalign((void **)&q, LLT_PAD_SIZE, sizeof(*q) + cap * 8))
+	struct ff *q = (struct ff *)zalloc_padded(sizeof(*q) + cap * 8);
+	if (!q)
 		return NULL;
-	memset(q, 0, sizeof(*q) + cap * 8);
 	q->pmask = q->cmask = cap - 1;
 	return q;
 }
@@ -285,10 +294,9 @@ struct dbuf {
 };
 static void *dbuf_create(size_t cap)
 {
-	struct dbuf *q = NULL;
-	if (posix_memalign((void **)&q, LLT_PAD_SIZE, sizeof(*q) + cap * 8))
+	struct dbuf *q = (struct dbuf *)zalloc_padded(sizeof(*q) + cap * 8);
+	if (!q)
 		return NULL;
-	memset(q, 0, sizeof(*q) + cap * 8);
 	q->half = cap / 2;
 	return q;
 }
@@ -337,10 +345,9 @@ struct ci {
 };
 static void *ci_create(size_t cap)
 {
-	struct ci *q = NULL;
-	if (posix_memalign((void **)&q, LLT_PAD_SIZE, sizeof(*q) + cap * 8))
+	struct ci *q = (struct ci *)zalloc_padded(sizeof(*q) + cap * 8);
+	if (!q)
 		return NULL;
-	memset(q, 0, sizeof(*q) + cap * 8);
 	q->pmask = q->cmask = cap - 1;
 	return q;
 }
@@ -379,10 +386,9 @@ struct ckq {
 };
 static void *ck_create(size_t cap)
 {
-	struct ckq *q = NULL;
-	if (posix_memalign((void **)&q, LLT_PAD_SIZE, sizeof(*q) + cap * sizeof(ck_ring_buffer_t)))
+	struct ckq *q = (struct ckq *)zalloc_padded(sizeof(*q) + cap * sizeof(ck_ring_buffer_t));
+	if (!q)
 		return NULL;
-	memset(q, 0, sizeof(*q) + cap * sizeof(ck_ring_buffer_t));
 	ck_ring_init(&q->ring, (unsigned)cap);
 	return q;
 }
@@ -409,12 +415,8 @@ struct floor {
 };
 static void *floor_create(size_t cap)
 {
-	struct floor *f = NULL;
 	(void)cap;
-	if (posix_memalign((void **)&f, LLT_PAD_SIZE, sizeof(*f)))
-		return NULL;
-	memset(f, 0, sizeof(*f));
-	return f;
+	return zalloc_padded(sizeof(struct floor));
 }
 static void floor_ping(void *a, void *b, uint64_t n, uint64_t *lat)
 {
